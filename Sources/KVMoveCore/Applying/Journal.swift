@@ -1,0 +1,87 @@
+import Foundation
+
+/// One line of a migration's journal (`<state>/journal/<migration>.jsonl`).
+package struct JournalEntry: Codable, Hashable, Sendable {
+    /// What happened.
+    package enum Event: String, Codable, Hashable, Sendable {
+        case applyStarted = "apply-started"
+        case stepStarted = "step-started"
+        case operation
+        case stepFinished = "step-finished"
+        case stepFailed = "step-failed"
+        case interrupted
+        case applyFinished = "apply-finished"
+    }
+
+    package var time: String
+    package var migration: String
+    package var event: Event
+    package var step: String?
+    package var operationId: String?
+    package var message: String?
+    package var elapsedSeconds: Double?
+
+    package init(
+        time: String,
+        migration: String,
+        event: Event,
+        step: String? = nil,
+        operationId: String? = nil,
+        message: String? = nil,
+        elapsedSeconds: Double? = nil
+    ) {
+        self.time = time
+        self.migration = migration
+        self.event = event
+        self.step = step
+        self.operationId = operationId
+        self.message = message
+        self.elapsedSeconds = elapsedSeconds
+    }
+}
+
+/// Appends journal entries, one JSON object per line, flushed after every entry.
+package actor Journal {
+    private let directory: URL
+    private let encoder: JSONEncoder
+
+    /// Creates a journal writer under `directory` (created on first write).
+    package init(directory: URL) {
+        self.directory = directory
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.encoder = encoder
+    }
+
+    /// The file of one migration.
+    package nonisolated func file(for migration: String) -> URL {
+        directory.appendingPathComponent("\(migration).jsonl")
+    }
+
+    /// Appends `entry` to its migration's file.
+    package func append(_ entry: JournalEntry) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var data = try encoder.encode(entry)
+        data.append(0x0A)
+        let url = file(for: entry.migration)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+    }
+
+    /// Reads every entry of one migration, oldest first; a torn last line is ignored.
+    package nonisolated func entries(for migration: String) throws -> [JournalEntry] {
+        let url = file(for: migration)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let decoder = JSONDecoder()
+        return text.split(separator: "\n").compactMap { line in
+            try? decoder.decode(JournalEntry.self, from: Data(line.utf8))
+        }
+    }
+}

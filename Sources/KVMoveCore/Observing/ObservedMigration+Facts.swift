@@ -1,0 +1,42 @@
+/// The facts a plan relies on, flattened to sorted `key = value` pairs.
+///
+/// A saved plan records these; apply re-observes and refuses when one differs, naming it.
+/// Volatile readings (sync progress, verification time) are left out on purpose: they change
+/// on their own without making the plan wrong, and the steps that depend on them re-check.
+extension ObservedMigration {
+    package var facts: [String: String] {
+        var facts: [String: String] = [:]
+        func put(_ prefix: String, _ instance: ObservedInstance?) {
+            guard let instance else {
+                facts[prefix] = "absent"
+                return
+            }
+            facts["\(prefix).id"] = instance.id
+            facts["\(prefix).name"] = instance.name
+            facts["\(prefix).status"] = instance.status
+            facts["\(prefix).zone"] = instance.zone
+            facts["\(prefix).vpc"] = instance.vpcId
+            facts["\(prefix).vswitch"] = instance.vSwitchId
+            facts["\(prefix).class"] = instance.instanceClass
+            facts["\(prefix).sync_capable"] = String(instance.syncCapable)
+            facts["\(prefix).billing"] = instance.billing.summary
+            facts["\(prefix).group"] = instance.groupId ?? "none"
+        }
+        put("source", source)
+        put("target", target)
+        put("name_conflict", nameConflict)
+        if let group {
+            facts["group.id"] = group.id
+            facts["group.name"] = group.name
+            facts["group.members"] = group.members.joined(separator: ",")
+        } else {
+            facts["group"] = "absent"
+        }
+        if let sourceGroup {
+            facts["source_group.id"] = sourceGroup.id
+        }
+        facts["vpc"] = targetVPC.map { "\($0.id) in \($0.region)" } ?? "absent"
+        facts["vswitch"] = targetVSwitch.map { "\($0.id) in \($0.vpcId)/\($0.zone)" } ?? "absent"
+        return facts
+    }
+}

@@ -1,0 +1,465 @@
+/// Turns desired migrations and observed state into an ordered plan. Pure: no I/O, no clock.
+package struct Planner: Sendable {
+    package var toolVersion: String
+
+    package init(toolVersion: String) {
+        self.toolVersion = toolVersion
+    }
+
+    /// Plans every migration.
+    ///
+    /// - Parameters:
+    ///   - specs: the desired migrations.
+    ///   - observed: what the providers saw, keyed by migration name.
+    ///   - createdAt: the timestamp to stamp on the plan (display only).
+    /// - Returns: the plan, migrations in name order.
+    /// - Throws: ``PlanningError`` with every refusal of every migration.
+    package func plan(
+        _ specs: [MigrationSpec],
+        observed: [String: ObservedMigration],
+        createdAt: String
+    ) throws(PlanningError) -> Plan {
+        var refusals: [Refusal] = []
+        var plans: [MigrationPlan] = []
+        for spec in specs.sorted(by: { $0.name < $1.name }) {
+            let seen = observed[spec.name] ?? ObservedMigration()
+            var planner = MigrationPlanner(spec: spec, observed: seen)
+            let result = planner.run()
+            refusals += planner.refusals
+            if planner.refusals.isEmpty { plans.append(result) }
+        }
+        if !refusals.isEmpty { throw PlanningError(refusals) }
+        return Plan(toolVersion: toolVersion, createdAt: createdAt, migrations: plans)
+    }
+
+    /// Derives how far a migration has got from what is observed.
+    package static func observedStage(of observed: ObservedMigration) -> ObservedStage {
+        guard let target = observed.target else { return .notStarted }
+        if let groupId = target.groupId, groupId == observed.group?.id || observed.group == nil {
+            return .syncing
+        }
+        if observed.source == nil && observed.group == nil { return .completed }
+        return .cutOver
+    }
+}
+
+/// Plans one migration; collects refusals instead of stopping at the first.
+private struct MigrationPlanner {
+    let spec: MigrationSpec
+    let observed: ObservedMigration
+    var refusals: [Refusal] = []
+    var warnings: [String] = []
+    var steps: [Step] = []
+
+    init(spec: MigrationSpec, observed: ObservedMigration) {
+        self.spec = spec
+        self.observed = observed
+    }
+
+    private var name: String { spec.name }
+
+    mutating func refuse(_ code: Refusal.Code, _ message: String, at path: String) {
+        refusals.append(
+            Refusal(migration: name, code: code, message: message, location: spec.locations.location(of: path))
+        )
+    }
+
+    mutating func run() -> MigrationPlan {
+        let stage = Planner.observedStage(of: observed)
+        checkInputs()
+        checkStage(stage)
+        if stage == .notStarted || stage == .syncing { checkSource(stage) }
+        if stage == .notStarted { checkNetwork() } else { checkExistingTarget() }
+        if refusals.isEmpty { planSteps(stage) }
+        return MigrationPlan(
+            spec: spec,
+            observedStage: stage,
+            resources: KnownResources(
+                sourceId: observed.source?.id ?? spec.source.instanceId,
+                groupId: observed.group?.id,
+                targetId: observed.target?.id
+            ),
+            steps: steps,
+            warnings: warnings,
+            facts: observed.facts
+        )
+    }
+
+    // MARK: - Refusals
+
+    mutating func checkInputs() {
+        if case .prePaid(nil, _) = spec.target.billing {
+            refuse(
+                .prePaidWithoutPeriod,
+                "billing type PrePaid needs a period; add periodMonths (one of "
+                    + Billing.allowedPeriods.map(String.init).joined(separator: ", ")
+                    + ") or use type: PostPaid",
+                at: "spec.target.billing"
+            )
+        }
+    }
+
+    mutating func checkStage(_ stage: ObservedStage) {
+        guard let reached = stage.reached, spec.stage < reached else { return }
+        let what =
+            reached == .complete
+            ? "the source and the group were already released"
+            : "sync was already disconnected and the target stands alone"
+        refuse(
+            .stageRegression,
+            "stage \"\(spec.stage.rawValue)\" would go backwards: \(what) (observed stage \"\(reached.rawValue)\"). "
+                + "Going back would need a new group and a full resync over the target's data; "
+                + "set stage: \(reached.rawValue) (or later), or start a new migration with a new name",
+            at: "spec.stage"
+        )
+    }
+
+    mutating func checkSource(_ stage: ObservedStage) {
+        guard let source = observed.source else {
+            refuse(
+                .sourceNotFound,
+                "source instance \(spec.source.instanceId) was not found in region \(spec.source.region); "
+                    + "check spec.source.instanceId and spec.source.region",
+                at: "spec.source.instanceId"
+            )
+            return
+        }
+        if let bound = observed.sourceGroup, bound.id != observed.group?.id {
+            refuse(
+                .sourceAlreadyBound,
+                "Source InstanceId already bound to a replica: \(source.id) is a member of group \(bound.id) "
+                    + "(\"\(bound.name)\"), which this migration did not create; remove it from that group first, "
+                    + "or set activeActive.name to \"\(bound.name)\" if that group is meant for this migration",
+                at: "spec.source.instanceId"
+            )
+        }
+        if stage == .notStarted, source.region == spec.target.region, source.zone == spec.target.zone {
+            refuse(
+                .targetZoneEqualsSource,
+                "target zone \(spec.target.zone) is the source's zone; members of an active-active group must be "
+                    + "in different zones: pick another zone (and a vSwitch in it)",
+                at: "spec.target.zone"
+            )
+        }
+        if source.status != "Normal" {
+            warnings.append("source \(source.id) is \(source.status); apply waits for it to be Normal")
+        }
+    }
+
+    mutating func checkNetwork() {
+        if let conflict = observed.nameConflict {
+            refuse(
+                .targetNameTaken,
+                "target name \"\(spec.target.instanceName)\" is taken by \(conflict.id), which kvmove did not create "
+                    + "for this migration; choose another spec.target.instanceName, or rename that instance",
+                at: "spec.target.instanceName"
+            )
+        }
+        guard let vpc = observed.targetVPC else {
+            refuse(
+                .vpcNotFound,
+                "VPC \(spec.target.vpcId) was not found in region \(spec.target.region); check spec.target.vpcId",
+                at: "spec.target.vpcId"
+            )
+            return
+        }
+        guard let vSwitch = observed.targetVSwitch else {
+            refuse(
+                .vSwitchNotFound,
+                "vSwitch \(spec.target.vSwitchId) was not found in region \(spec.target.region); "
+                    + "check spec.target.vSwitchId",
+                at: "spec.target.vSwitchId"
+            )
+            return
+        }
+        if vSwitch.vpcId != vpc.id {
+            refuse(
+                .vSwitchNotInVPC,
+                "vSwitch \(vSwitch.id) belongs to \(vSwitch.vpcId), not to \(vpc.id); pick a vSwitch of \(vpc.id)",
+                at: "spec.target.vSwitchId"
+            )
+        }
+        if vSwitch.zone != spec.target.zone {
+            refuse(
+                .vSwitchNotInZone,
+                "vSwitch \(vSwitch.id) is in zone \(vSwitch.zone), not in \(spec.target.zone); "
+                    + "pick a vSwitch in \(spec.target.zone) or set zone: \(vSwitch.zone)",
+                at: "spec.target.vSwitchId"
+            )
+        }
+    }
+
+    mutating func checkExistingTarget() {
+        guard let target = observed.target else { return }
+        if let conflict = observed.nameConflict, target.name != spec.target.instanceName {
+            refuse(
+                .targetNameTaken,
+                "cannot rename \(target.id) to \"\(spec.target.instanceName)\": the name is taken by \(conflict.id), "
+                    + "which kvmove did not create for this migration",
+                at: "spec.target.instanceName"
+            )
+        }
+        let placed: [(String, String, String)] = [
+            ("region", target.region, spec.target.region),
+            ("zone", target.zone, spec.target.zone),
+            ("vpcId", target.vpcId, spec.target.vpcId),
+            ("vSwitchId", target.vSwitchId, spec.target.vSwitchId),
+        ]
+        for (field, now, wanted) in placed where now != wanted {
+            refuse(
+                .wouldDestroyTarget,
+                "target \(target.id) already exists with \(field) \(now); changing it to \(wanted) would mean "
+                    + "releasing the target and its data and creating a new one. Set \(field): \(now) again; to move "
+                    + "the target as well, finish this migration and start a new one from it",
+                at: "spec.target.\(field)"
+            )
+        }
+        if let sync = observed.sync, sync.phase == .failed {
+            refuse(
+                .syncFailed,
+                "the sync channel into \(target.id) failed (\(sync.message ?? "no reason given")); "
+                    + "fix the cause, then run apply again",
+                at: "spec.activeActive.name"
+            )
+        }
+    }
+
+    // MARK: - Steps
+
+    mutating func add(_ step: Step) {
+        var step = step
+        if let last = steps.last(where: { ![StepKind.renameTarget, .changeTargetBilling].contains($0.kind) }),
+            ![StepKind.renameTarget, .changeTargetBilling].contains(step.kind)
+        {
+            step.dependsOn = [last.id]
+        }
+        steps.append(step)
+    }
+
+    mutating func planSteps(_ stage: ObservedStage) {
+        let source = observed.source
+        let sourceId = source?.id ?? spec.source.instanceId
+        let inSync = stage == .notStarted || stage == .syncing
+
+        if stage == .notStarted, let source, !source.syncCapable {
+            add(
+                Step(
+                    migration: name,
+                    kind: .upgradeSourceMinorVersion,
+                    address: "\(name).source",
+                    resourceType: "instance",
+                    resourceId: source.id,
+                    before: ["minor_version": source.minorVersion],
+                    after: ["minor_version": "latest"],
+                    reasons: ["minor version \(source.minorVersion) cannot run the sync channel"],
+                    risks: [
+                        "clients of \(source.id) see a flash disconnect of up to 5 s and up to 30 s of read-only "
+                            + "time while the minor version is upgraded; applications must reconnect"
+                    ]
+                )
+            )
+        }
+        if stage == .notStarted, observed.group == nil {
+            add(
+                Step(
+                    migration: name,
+                    kind: .createGroup,
+                    address: "\(name).group",
+                    resourceType: "group",
+                    after: ["name": spec.activeActive.name, "members": sourceId],
+                    afterUnknown: ["id"],
+                    reasons: ["no active-active group exists for this migration"],
+                    risks: ["the source becomes the group's first member; it stays readable and writable"]
+                )
+            )
+        }
+        if let target = observed.target {
+            planDrift(target)
+        } else {
+            add(
+                Step(
+                    migration: name,
+                    kind: .createTarget,
+                    address: "\(name).target",
+                    resourceType: "instance",
+                    after: [
+                        "name": spec.target.instanceName,
+                        "region": spec.target.region,
+                        "zone": spec.target.zone,
+                        "vpc_id": spec.target.vpcId,
+                        "vswitch_id": spec.target.vSwitchId,
+                        "instance_class": source?.instanceClass ?? "(same as source)",
+                        "engine_version": source?.engineVersion ?? "(same as source)",
+                        "billing": spec.target.billing.summary,
+                        "group": observed.group?.id ?? "(known after apply)",
+                        "tags": "\(Tags.migration)=\(name)",
+                    ],
+                    afterUnknown: ["id", "endpoint"],
+                    reasons: ["no instance tagged \(Tags.migration)=\(name) exists in \(spec.target.region)"],
+                    risks: [
+                        "initialization clones the source and runs a full sync; it adds load on the source"
+                    ] + billingRisks(spec.target.billing)
+                )
+            )
+        }
+        guard inSync else {
+            planRelease(stage)
+            return
+        }
+        let targetAddress = "\(name).target"
+        if observed.sync?.phase != .synchronized {
+            let progress = observed.sync?.progress.map { " (now \(Int(($0 * 100).rounded()))%)" } ?? ""
+            add(
+                Step(
+                    migration: name,
+                    kind: .waitFullSync,
+                    address: targetAddress,
+                    resourceType: "instance",
+                    resourceId: observed.target?.id,
+                    reasons: ["initialization (clone + full sync) has not finished\(progress)"]
+                )
+            )
+        }
+        if observed.verification?.passed != true {
+            let why =
+                observed.verification.map { "the last verification (\($0.at)) failed: \($0.summary)" }
+                ?? "the target's data has not been verified against the source"
+            add(
+                Step(
+                    migration: name,
+                    kind: .verifyData,
+                    address: targetAddress,
+                    resourceType: "instance",
+                    resourceId: observed.target?.id,
+                    reasons: [why],
+                    risks: ["reads every key on both instances; adds read load on the source"]
+                )
+            )
+        }
+        guard spec.stage >= .cutover else { return }
+        if let seconds = spec.cutover.requireIdleSourceSeconds {
+            add(
+                Step(
+                    migration: name,
+                    kind: .checkCutoverGates,
+                    address: "\(name).source",
+                    resourceType: "instance",
+                    resourceId: sourceId,
+                    reasons: ["stage cutover requires the source to be idle for \(formatSeconds(seconds))"],
+                    risks: ["waits until no client but kvmove has been connected to the source for that long"]
+                )
+            )
+        }
+        add(
+            Step(
+                migration: name,
+                kind: .disconnectSync,
+                address: targetAddress,
+                resourceType: "instance",
+                resourceId: observed.target?.id,
+                before: ["group": observed.group?.id ?? "(known after apply)"],
+                after: ["group": "none"],
+                reasons: ["stage \(spec.stage.rawValue) needs the target to stand alone"],
+                risks: [
+                    "writes to the source are no longer copied to the target: switch all traffic to the target first"
+                ]
+            )
+        )
+        planRelease(stage)
+    }
+
+    mutating func planDrift(_ target: ObservedInstance) {
+        if target.name != spec.target.instanceName {
+            add(
+                Step(
+                    migration: name,
+                    kind: .renameTarget,
+                    address: "\(name).target",
+                    resourceType: "instance",
+                    resourceId: target.id,
+                    before: ["name": target.name],
+                    after: ["name": spec.target.instanceName],
+                    reasons: ["the target's name differs from spec.target.instanceName"]
+                )
+            )
+        }
+        if target.billing != spec.target.billing {
+            add(
+                Step(
+                    migration: name,
+                    kind: .changeTargetBilling,
+                    address: "\(name).target",
+                    resourceType: "instance",
+                    resourceId: target.id,
+                    before: ["billing": target.billing.summary],
+                    after: ["billing": spec.target.billing.summary],
+                    reasons: ["the target's billing differs from spec.target.billing"],
+                    risks: billingRisks(spec.target.billing)
+                )
+            )
+        }
+    }
+
+    mutating func planRelease(_ stage: ObservedStage) {
+        guard spec.stage == .complete else { return }
+        if let source = observed.source {
+            var risks = [
+                "the source instance and all its data are deleted; the target keeps its own copy"
+            ]
+            if case .prePaid = source.billing {
+                risks.append("the source is PrePaid: the cloud may refuse to release it before it expires")
+            }
+            add(
+                Step(
+                    migration: name,
+                    kind: .releaseSource,
+                    address: "\(name).source",
+                    resourceType: "instance",
+                    resourceId: source.id,
+                    before: ["name": source.name, "zone": source.zone, "vpc_id": source.vpcId],
+                    reasons: ["stage complete releases the source after cutover"],
+                    risks: risks,
+                    destroysData: true
+                )
+            )
+        }
+        let groupPlanned = steps.contains { $0.kind == .createGroup }
+        if observed.group != nil || groupPlanned {
+            let group = observed.group
+            add(
+                Step(
+                    migration: name,
+                    kind: .releaseGroup,
+                    address: "\(name).group",
+                    resourceType: "group",
+                    resourceId: group?.id,
+                    before: [
+                        "name": group?.name ?? spec.activeActive.name,
+                        "members": group?.members.joined(separator: ",") ?? "(known after apply)",
+                    ],
+                    reasons: ["stage complete releases the active-active group"]
+                )
+            )
+        }
+    }
+
+    func billingRisks(_ billing: Billing) -> [String] {
+        if case .prePaid(let months?, _) = billing {
+            return ["creates a subscription order for \(months) month\(months == 1 ? "" : "s")"]
+        }
+        return []
+    }
+}
+
+/// Formats seconds the way specs write durations: `30s`, `5m`, `1h30m`.
+package func formatSeconds(_ seconds: Int) -> String {
+    if seconds < 60 { return "\(seconds)s" }
+    let h = seconds / 3600
+    let m = (seconds % 3600) / 60
+    let s = seconds % 60
+    var out = ""
+    if h > 0 { out += "\(h)h" }
+    if m > 0 { out += "\(m)m" }
+    if s > 0 { out += "\(s)s" }
+    return out
+}
