@@ -1,0 +1,73 @@
+import Foundation
+import KVMoveCore
+import KVMoveSpec
+
+/// The stages every command shares: load specs, observe, plan.
+struct Pipeline {
+    var registry: ProviderRegistry
+
+    /// Loads specs; prints all diagnostics and fails when any is an error.
+    func load(_ paths: [String], color: Bool) throws -> (specs: [MigrationSpec], files: [String]) {
+        guard !paths.isEmpty else {
+            throw CLIError("no specs given; pass -f FILE or -f DIRECTORY (repeatable)")
+        }
+        let result = SpecLoader(environment: ProcessInfo.processInfo.environment).load(paths: paths)
+        DiagnosticPrinter(color: color).print(result.diagnostics)
+        if result.hasErrors { throw DiagnosticsReported(count: result.diagnostics.count { $0.severity == .error }) }
+        if result.specs.isEmpty {
+            throw CLIError("no kind: Migration documents found in \(paths.joined(separator: ", "))")
+        }
+        return (result.specs, result.files)
+    }
+
+    /// Observes every migration, concurrently.
+    func observe(_ specs: [MigrationSpec]) async throws -> [String: ObservedMigration] {
+        var providers: [String: any Provider] = [:]
+        var problems: [Diagnostic] = []
+        for spec in specs {
+            do {
+                providers[spec.name] = try registry.provider(named: spec.provider)
+            } catch {
+                problems.append(
+                    Diagnostic(.error, "migration \"\(spec.name)\": \(error)", at: spec.locations.location(of: "spec.provider"))
+                )
+            }
+        }
+        if !problems.isEmpty {
+            DiagnosticPrinter(color: false).print(problems)
+            throw DiagnosticsReported(count: problems.count)
+        }
+        return try await withThrowingTaskGroup(of: (String, ObservedMigration).self) { group in
+            for spec in specs {
+                let provider = providers[spec.name]
+                group.addTask {
+                    guard let provider else { throw CLIError("no provider for \(spec.name)") }
+                    do {
+                        return (spec.name, try await provider.observe(spec))
+                    } catch {
+                        throw CLIError("observing migration \"\(spec.name)\" (provider \(spec.provider)) failed: \(error)")
+                    }
+                }
+            }
+            var observed: [String: ObservedMigration] = [:]
+            for try await (name, seen) in group { observed[name] = seen }
+            return observed
+        }
+    }
+
+    /// Plans; prints refusals as diagnostics and fails when there are any.
+    func plan(_ specs: [MigrationSpec], observed: [String: ObservedMigration], color: Bool) throws -> Plan {
+        do {
+            return try Planner(toolVersion: KVMoveCommand.version).plan(
+                specs, observed: observed, createdAt: ISO8601.string(Date()))
+        } catch {
+            DiagnosticPrinter(color: color).print(error.diagnostics)
+            throw DiagnosticsReported(count: error.refusals.count)
+        }
+    }
+}
+
+/// Diagnostics were already printed; exit 1 without printing anything more.
+struct DiagnosticsReported: Error {
+    var count: Int
+}

@@ -1,0 +1,55 @@
+import Foundation
+import KVMoveCore
+import KVMoveTestSupport
+
+/// The one place that knows every provider.
+///
+/// Spec names `local` and `aliyun` are part of the spec language; their providers arrive in
+/// their own modules. Until one is built in, naming it is a clear error, not a crash.
+///
+/// Test hook: when `KVMOVE_FAKE_WORLD` names a JSON world file, every provider name is served
+/// by the fake cloud in `KVMoveTestSupport`, so the CLI can be exercised end to end without a
+/// cloud account. It prints a notice on standard error whenever it is active.
+struct ProviderRegistry: Sendable {
+    /// Names the spec language knows.
+    static let known = ["local", "aliyun"]
+
+    private let fakeWorld: FakeWorldStore?
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        if let path = environment["KVMOVE_FAKE_WORLD"], !path.isEmpty {
+            do {
+                fakeWorld = try FakeWorldStore(file: URL(fileURLWithPath: path))
+            } catch {
+                throw CLIError("cannot read the fake world KVMOVE_FAKE_WORLD=\(path): \(error.localizedDescription)")
+            }
+        } else {
+            fakeWorld = nil
+        }
+    }
+
+    /// True when the fake cloud serves every provider (test hook).
+    var isFake: Bool { fakeWorld != nil }
+
+    /// The provider for a spec's `provider:` name.
+    func provider(named name: String) throws -> any Provider {
+        if let fakeWorld { return FakeProvider(name: name, store: fakeWorld) }
+        guard Self.known.contains(name) else {
+            throw CLIError("provider \"\(name)\" is unknown; kvmove knows: \(Self.known.joined(separator: ", "))")
+        }
+        throw CLIError(
+            "provider \"\(name)\" is not available in this build of kvmove yet; "
+                + "plan and apply need a provider to observe the instances. This build can validate specs "
+                + "(kvmove validate) but has no provider compiled in"
+        )
+    }
+}
+
+/// An operational error of the CLI: what happened and what to do.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
