@@ -95,7 +95,10 @@ package struct FakeProvider: Provider {
             ]
             return [ProviderCall("CreateInstance", parameters)]
         case .renameTarget:
-            return [ProviderCall("ModifyInstanceAttribute", [P("InstanceId", target), P("InstanceName", spec.target.instanceName)])]
+            return [
+                ProviderCall(
+                    "ModifyInstanceAttribute", [P("InstanceId", target), P("InstanceName", spec.target.instanceName)])
+            ]
         case .changeTargetBilling:
             var parameters = [P("InstanceId", target), P("ChargeType", spec.target.billing.chargeType)]
             if case .prePaid(let months, let autoRenew) = spec.target.billing {
@@ -106,7 +109,10 @@ package struct FakeProvider: Provider {
         case .waitFullSync:
             return [ProviderCall("DescribeGlobalDistributeCache", [P("GlobalInstanceId", group)])]
         case .verifyData:
-            return [ProviderCall("VerifyData", [P("SourceInstanceId", context.resources.sourceId), P("TargetInstanceId", target)])]
+            return [
+                ProviderCall(
+                    "VerifyData", [P("SourceInstanceId", context.resources.sourceId), P("TargetInstanceId", target)])
+            ]
         case .checkCutoverGates:
             return [ProviderCall("CheckIdle", [P("InstanceId", context.resources.sourceId)])]
         case .disconnectSync:
@@ -164,7 +170,9 @@ package struct FakeProvider: Provider {
             return StepOutcome(groupId: groupId, targetId: targetId, summary: "target \(targetId) created")
         case .renameTarget:
             try await mutate(call) { world in
-                world.update(instance: try requireTarget(context)) { $0.observed.name = context.spec.target.instanceName }
+                world.update(instance: try requireTarget(context)) {
+                    $0.observed.name = context.spec.target.instanceName
+                }
             }
             return StepOutcome(summary: "renamed")
         case .changeTargetBilling:
@@ -203,7 +211,8 @@ package struct FakeProvider: Provider {
             return StepOutcome(summary: "source released")
         case .releaseGroup:
             try await mutate(call) { world in
-                let id = context.resources.groupId
+                let id =
+                    context.resources.groupId
                     ?? world.groups.first { $0.observed.createdByMigration == context.spec.name }?.observed.id
                 guard let id, let group = world.groups.first(where: { $0.observed.id == id }) else { return }
                 for member in group.observed.members { world.update(instance: member) { $0.observed.groupId = nil } }
@@ -221,7 +230,9 @@ package struct FakeProvider: Provider {
     }
 
     @discardableResult
-    private func mutate<T: Sendable>(_ call: String, _ change: @Sendable (inout FakeWorld) throws -> T) async throws -> T {
+    private func mutate<T: Sendable>(_ call: String, _ change: @Sendable (inout FakeWorld) throws -> T) async throws
+        -> T
+    {
         try await store.change { world in
             world.calls.append(call)
             return try change(&world)
@@ -240,8 +251,9 @@ package struct FakeProvider: Provider {
     private func createTarget(_ call: String, _ context: StepContext) async throws -> (String, String) {
         try await mutate(call) { world in
             let spec = context.spec
-            guard let groupId = context.resources.groupId
-                ?? world.groups.first(where: { $0.observed.createdByMigration == spec.name })?.observed.id
+            guard
+                let groupId = context.resources.groupId
+                    ?? world.groups.first(where: { $0.observed.createdByMigration == spec.name })?.observed.id
             else { throw ProviderError("(fake MissingParameter) GlobalInstanceId: the group does not exist") }
             if let existing = world.instances.first(where: { $0.token == context.idempotencyToken }) {
                 return (groupId, existing.observed.id)

@@ -24,7 +24,8 @@ struct CLITests {
         let result = try cli.run("validate", "bad.yaml")
         #expect(result.code == 1)
         #expect(result.out.isEmpty)
-        #expect(result.err.contains("bad.yaml:12:5: error: unknown key \"zonee\" in spec.target; did you mean \"zone\"?"))
+        #expect(
+            result.err.contains("bad.yaml:12:5: error: unknown key \"zonee\" in spec.target; did you mean \"zone\"?"))
         #expect(result.err.contains("    zonee: cn-hangzhou-h\n    ^~~~~"))
         #expect(result.err.contains("bad.yaml:21:10: error:"))
         #expect(result.err.contains("error"))
@@ -39,7 +40,8 @@ struct CLITests {
         #expect(result.code == 1)
         #expect(
             result.err.contains(
-                "orders.yaml:6:13: error: migration \"orders-cache\": provider \"local\" is not available in this build"))
+                "orders.yaml:6:13: error: migration \"orders-cache\": provider \"local\" is not available in this build"
+            ))
         #expect(!result.err.contains("Fatal error"))
     }
 
@@ -178,7 +180,8 @@ struct CLITests {
         try store.acquire(holder)
         let blocked = try cli.run("apply", "-f", "orders.yaml", "--auto-approve")
         #expect(blocked.code == 1)
-        #expect(blocked.out.contains("orders-cache: not started: migration \"orders-cache\" is locked by another apply"))
+        #expect(
+            blocked.out.contains("orders-cache: not started: migration \"orders-cache\" is locked by another apply"))
         #expect(blocked.out.contains("pid 999999") && blocked.out.contains("lock is stale"))
         #expect(try cli.world().calls.isEmpty)
         let unlock = try cli.run("unlock", "orders-cache", "-f", "orders.yaml")
@@ -206,7 +209,9 @@ struct CLITests {
         #expect(result.out.contains("Apply interrupted"))
         let journal = try cli.read(".kvmove/journal/orders-cache.jsonl")
         #expect(journal.contains("\"event\":\"interrupted\""))
-        #expect(LockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks")).holder(of: "orders-cache") == nil)
+        #expect(
+            LockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks")).holder(of: "orders-cache")
+                == nil)
         var faster = try cli.world()
         faster.behaviour.syncStepPerPoll = 0.5
         faster.behaviour.pollMilliseconds = 1

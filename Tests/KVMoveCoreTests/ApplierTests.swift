@@ -88,7 +88,8 @@ struct ApplierTests {
         let provider = FakeProvider(world: world)
         let state = try tempDir()
         let spec = SpecFixtures.spec()
-        let first = await applier(provider, .init(stateDirectory: state)).apply(try await plan([spec], provider)) { _ in }
+        let first = await applier(provider, .init(stateDirectory: state)).apply(try await plan([spec], provider)) { _ in
+        }
         guard case .failed(let step, let message) = first["orders-cache"] else {
             Issue.record("expected failure, got \(String(describing: first))")
             return
@@ -99,7 +100,9 @@ struct ApplierTests {
         #expect(resumed.steps.map(\.kind) == [.waitFullSync, .verifyData])
         let second = await applier(provider, .init(stateDirectory: state)).apply(resumed) { _ in }
         #expect(second["orders-cache"]?.isSuccess == true)
-        let targets = try await provider.store.world().instances.filter { $0.observed.createdByMigration == "orders-cache" }
+        let targets = try await provider.store.world().instances.filter {
+            $0.observed.createdByMigration == "orders-cache"
+        }
         #expect(targets.count == 1)
     }
 
@@ -203,7 +206,8 @@ struct ApplierTests {
     func lockReleased() async throws {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
-        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider)) {
+        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider))
+        {
             _ in
         }
         #expect(LockStore(directory: state.appendingPathComponent("locks")).holder(of: "orders-cache") == nil)
@@ -214,7 +218,8 @@ struct ApplierTests {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
         let log = EventLog()
-        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider)) {
+        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider))
+        {
             log.append($0)
         }
         let journal = try String(

@@ -316,7 +316,8 @@ struct PlannerTests {
 
     @Test("the minor version upgrade carries the disconnect and read-only risk note")
     func upgradeRisk() throws {
-        let plan = try planner.plan([SpecFixtures.spec()], observed: ["orders-cache": Observed.fresh(capable: false)], createdAt: "t")
+        let plan = try planner.plan(
+            [SpecFixtures.spec()], observed: ["orders-cache": Observed.fresh(capable: false)], createdAt: "t")
         let upgrade = try #require(plan.steps.first)
         #expect(upgrade.kind == .upgradeSourceMinorVersion)
         #expect(upgrade.risks.joined().contains("flash disconnect of up to 5 s"))
@@ -348,13 +349,17 @@ struct PlannerTests {
         var o = Observed.fresh()
         o.source?.status = "Changing"
         let plan = try planner.plan([SpecFixtures.spec()], observed: ["orders-cache": o], createdAt: "t")
-        #expect(plan.warnings == ["orders-cache: source r-bp1zxszhcgatnx0001 is Changing; apply waits for it to be Normal"])
+        #expect(
+            plan.warnings == ["orders-cache: source r-bp1zxszhcgatnx0001 is Changing; apply waits for it to be Normal"])
     }
 
-    @Test("observed stage is derived from what exists", arguments: [
-        (Observed.fresh(), ObservedStage.notStarted), (Observed.groupOnly(), .notStarted),
-        (Observed.syncing(progress: 0.5), .syncing), (Observed.cutOver(), .cutOver), (Observed.completed(), .completed),
-    ])
+    @Test(
+        "observed stage is derived from what exists",
+        arguments: [
+            (Observed.fresh(), ObservedStage.notStarted), (Observed.groupOnly(), .notStarted),
+            (Observed.syncing(progress: 0.5), .syncing), (Observed.cutOver(), .cutOver),
+            (Observed.completed(), .completed),
+        ])
     func observedStage(_ observed: ObservedMigration, _ stage: ObservedStage) {
         #expect(Planner.observedStage(of: observed) == stage)
     }

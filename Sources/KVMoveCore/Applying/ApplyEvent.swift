@@ -1,4 +1,6 @@
-/// What the applier reports while it works. Views print these; the applier never prints.
+/// What the applier reports while it works.
+///
+/// Views print these; the applier never prints.
 package enum ApplyEvent: Sendable {
     /// A migration's steps are about to run.
     case migrationStarted(migration: String, steps: Int)

@@ -18,7 +18,9 @@ package protocol Provider: Sendable {
 
 /// One API call a provider makes, as shown by dry-run.
 package struct ProviderCall: Codable, Hashable, Sendable, CustomStringConvertible {
-    /// A call parameter. Secret values are never stored: they are replaced on construction.
+    /// A call parameter.
+    ///
+    /// Secret values are never stored: they are replaced on construction.
     package struct Parameter: Codable, Hashable, Sendable {
         package var name: String
         package var value: String

@@ -101,7 +101,7 @@ package enum Billing: Hashable, Sendable, Codable {
     /// Subscription periods the cloud accepts, in months.
     package static let allowedPeriods: [Int] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 60]
 
-    /// A short human description, e.g. `PrePaid (12 months, auto-renew)`.
+    /// A short human description, such as `PrePaid (12 months, auto-renew)`.
     package var summary: String {
         switch self {
         case .postPaid:
@@ -135,7 +135,9 @@ package struct CutoverSpec: Codable, Hashable, Sendable {
     package var isEmpty: Bool { requireIdleSourceSeconds == nil }
 }
 
-/// How far a migration should go. Stages are ordered: `sync < cutover < complete`.
+/// How far a migration should go.
+///
+/// Stages are ordered: `sync < cutover < complete`.
 package enum Stage: String, Codable, Hashable, Sendable, CaseIterable, Comparable {
     case sync
     case cutover
@@ -156,7 +158,7 @@ package enum Stage: String, Codable, Hashable, Sendable, CaseIterable, Comparabl
 package struct SpecLocations: Codable, Hashable, Sendable {
     /// Where the document (its `apiVersion` key, or first key) is.
     package var document: SourceLocation?
-    /// Field positions keyed by dotted path, e.g. `spec.target.zone`.
+    /// Field positions keyed by dotted path, such as `spec.target.zone`.
     package var fields: [String: SourceLocation]
 
     package init(document: SourceLocation? = nil, fields: [String: SourceLocation] = [:]) {

@@ -54,9 +54,9 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
     package var zone: String
     package var vpcId: String
     package var vSwitchId: String
-    /// `Normal`, `Creating`, `Changing`, `MinorVersionUpgrading`, `Released`, …
+    /// The status: `Normal`, `Creating`, `Changing`, `MinorVersionUpgrading`, `Released` and so on.
     package var status: String
-    /// The instance class (spec), e.g. `redis.master.small.default`.
+    /// The instance class (spec), such as `redis.master.small.default`.
     package var instanceClass: String
     package var engineVersion: String
     package var minorVersion: String
@@ -162,7 +162,7 @@ package struct ObservedSync: Codable, Hashable, Sendable {
     package var phase: Phase
     /// 0…1 while initializing, when the provider knows.
     package var progress: Double?
-    /// A short provider message, e.g. the failure reason.
+    /// A short provider message, such as the failure reason.
     package var message: String?
 
     package init(phase: Phase, progress: Double? = nil, message: String? = nil) {

@@ -1,4 +1,6 @@
-/// Turns desired migrations and observed state into an ordered plan. Pure: no I/O, no clock.
+/// Turns desired migrations and observed state into an ordered plan.
+///
+/// Pure: no I/O, no clock.
 package struct Planner: Sendable {
     package var toolVersion: String
 

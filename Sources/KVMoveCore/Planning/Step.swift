@@ -4,7 +4,7 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
     package var id: String
     package var migration: String
     package var kind: StepKind
-    /// The resource it touches, e.g. `orders-cache.target`.
+    /// The resource it touches, such as `orders-cache.target`.
     package var address: String
     /// What the resource is: `instance` or `group`.
     package var resourceType: String
@@ -57,7 +57,7 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
     /// The step's action, derived from its kind.
     package var action: StepAction { kind.action }
 
-    /// The Terraform-style header, e.g. `orders-cache.target will be created`.
+    /// The Terraform-style header, such as `orders-cache.target will be created`.
     package var headline: String {
         switch kind {
         case .upgradeSourceMinorVersion: "\(address) minor version will be upgraded"

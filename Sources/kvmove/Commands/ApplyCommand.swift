@@ -52,7 +52,9 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func validate() throws {
         if planFile == nil && specs.paths.isEmpty { throw ValidationError("pass -f PATH, or a saved plan file") }
-        if planFile != nil && !specs.paths.isEmpty { throw ValidationError("pass either -f PATH or a plan file, not both") }
+        if planFile != nil && !specs.paths.isEmpty {
+            throw ValidationError("pass either -f PATH or a plan file, not both")
+        }
         if parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
         _ = try parsedTimeouts()
     }
@@ -99,7 +101,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 plan = try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: color)
             }
         } catch let reported as DiagnosticsReported {
-            Terminal.err("Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
+            Terminal.err(
+                "Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
             throw ExitCode.failure
         }
 
@@ -121,7 +124,8 @@ struct ApplyCommand: AsyncParsableCommand {
             providers: { name in try registry.provider(named: name) }
         )
         let outcomes = await applier.apply(plan) { view.handle($0) }
-        let code = view.finish(plan: plan, outcomes: outcomes, journal: stateDirectory.appendingPathComponent("journal"))
+        let code = view.finish(
+            plan: plan, outcomes: outcomes, journal: stateDirectory.appendingPathComponent("journal"))
         if code != 0 { throw ExitCode(code) }
     }
 

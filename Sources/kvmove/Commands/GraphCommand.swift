@@ -23,7 +23,8 @@ struct GraphCommand: AsyncParsableCommand {
 
     @OptionGroup var specs: SpecOptions
 
-    @Option(name: .customLong("plan"), help: ArgumentHelp("Graph a saved plan instead of planning.", valueName: "planfile"))
+    @Option(
+        name: .customLong("plan"), help: ArgumentHelp("Graph a saved plan instead of planning.", valueName: "planfile"))
     var planFile: String?
 
     @Option(help: "mermaid or dot.")
@@ -31,7 +32,9 @@ struct GraphCommand: AsyncParsableCommand {
 
     func validate() throws {
         if planFile == nil && specs.paths.isEmpty { throw ValidationError("pass -f PATH or --plan FILE") }
-        if planFile != nil && !specs.paths.isEmpty { throw ValidationError("pass either -f PATH or --plan FILE, not both") }
+        if planFile != nil && !specs.paths.isEmpty {
+            throw ValidationError("pass either -f PATH or --plan FILE, not both")
+        }
     }
 
     func run() async throws {

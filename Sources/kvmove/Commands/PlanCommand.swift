@@ -26,7 +26,8 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Option(
         name: [.customLong("out", withSingleDash: true), .customLong("out")],
-        help: ArgumentHelp("Save the plan to this file, for `kvmove apply FILE` and `kvmove show FILE`.", valueName: "file")
+        help: ArgumentHelp(
+            "Save the plan to this file, for `kvmove apply FILE` and `kvmove show FILE`.", valueName: "file")
     )
     var out: String?
 
@@ -44,12 +45,14 @@ struct PlanCommand: AsyncParsableCommand {
             if let out {
                 try PlanFile(plan: plan, specFiles: files).write(to: out)
                 if output.output == .text {
-                    Terminal.out("\nSaved the plan to: \(out)\nTo perform exactly these steps, run: kvmove apply \(out)\n")
+                    Terminal.out(
+                        "\nSaved the plan to: \(out)\nTo perform exactly these steps, run: kvmove apply \(out)\n")
                 }
             }
             if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
         } catch let reported as DiagnosticsReported {
-            Terminal.err("Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
+            Terminal.err(
+                "Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
             throw ExitCode.failure
         }
     }

@@ -34,7 +34,9 @@ struct ValidateCommand: ParsableCommand {
         DiagnosticPrinter(color: color).print(result.diagnostics)
         let errors = result.diagnostics.count { $0.severity == .error }
         if errors > 0 {
-            Terminal.err("\(errors) error\(errors == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s").")
+            Terminal.err(
+                "\(errors) error\(errors == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s")."
+            )
             throw ExitCode.failure
         }
         let count = result.specs.count

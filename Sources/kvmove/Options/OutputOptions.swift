@@ -12,7 +12,9 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Output format: text, json (versioned, for policy checks) or markdown (for pull requests).")
     var output: OutputFormat = .text
 
-    @Flag(name: .customLong("no-color"), help: "Never use colour (colour is used only on a terminal, unless NO_COLOR is set).")
+    @Flag(
+        name: .customLong("no-color"),
+        help: "Never use colour (colour is used only on a terminal, unless NO_COLOR is set).")
     var noColor = false
 
     /// True when colour escapes may be written to standard output.

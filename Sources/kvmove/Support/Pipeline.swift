@@ -29,7 +29,9 @@ struct Pipeline {
                 providers[spec.name] = try registry.provider(named: spec.provider)
             } catch {
                 problems.append(
-                    Diagnostic(.error, "migration \"\(spec.name)\": \(error)", at: spec.locations.location(of: "spec.provider"))
+                    Diagnostic(
+                        .error, "migration \"\(spec.name)\": \(error)", at: spec.locations.location(of: "spec.provider")
+                    )
                 )
             }
         }
@@ -45,7 +47,8 @@ struct Pipeline {
                     do {
                         return (spec.name, try await provider.observe(spec))
                     } catch {
-                        throw CLIError("observing migration \"\(spec.name)\" (provider \(spec.provider)) failed: \(error)")
+                        throw CLIError(
+                            "observing migration \"\(spec.name)\" (provider \(spec.provider)) failed: \(error)")
                     }
                 }
             }

@@ -58,10 +58,12 @@ struct PlanFile: Codable {
             throw CLIError("\(path) is not a kvmove plan file (write one with kvmove plan -out FILE)")
         }
         guard file.kvmovePlanFile == fileVersion else {
-            throw CLIError("\(path) has plan file version \(file.kvmovePlanFile); this kvmove reads version \(fileVersion)")
+            throw CLIError(
+                "\(path) has plan file version \(file.kvmovePlanFile); this kvmove reads version \(fileVersion)")
         }
         guard digest(file.plan) == file.factsDigest else {
-            throw CLIError("\(path) was modified after it was saved (its facts digest does not match); run kvmove plan again")
+            throw CLIError(
+                "\(path) was modified after it was saved (its facts digest does not match); run kvmove plan again")
         }
         return file
     }

@@ -54,7 +54,9 @@ final class ApplyProgressView: Sendable {
     func handle(_ event: ApplyEvent) {
         switch event {
         case .migrationStarted(let migration, let steps):
-            line(paint("\(migration):", "1") + " \(dryRun ? "walking" : "applying") \(steps) step\(steps == 1 ? "" : "s")")
+            line(
+                paint("\(migration):", "1")
+                    + " \(dryRun ? "walking" : "applying") \(steps) step\(steps == 1 ? "" : "s")")
         case .stepStarted(let step):
             line("  \(symbol(step.action)) \(step.address): \(verb(step.kind))... [\(step.id)]")
         case .wouldCall(_, let call):
@@ -70,7 +72,9 @@ final class ApplyProgressView: Sendable {
             let detail = summary.map { " (\($0))" } ?? ""
             line("  \(symbol(step.action)) \(step.address): done after \(Self.duration(elapsed))\(detail)")
         case .stepFailed(let step, let elapsed, let message):
-            line(paint("  ! \(step.address): \(step.kind.rawValue) failed after \(Self.duration(elapsed)): ", "31") + message)
+            line(
+                paint("  ! \(step.address): \(step.kind.rawValue) failed after \(Self.duration(elapsed)): ", "31")
+                    + message)
         case .interrupted(let migration, let before):
             let whereText = before.map { "before \($0.id)" } ?? "during a step"
             line(paint("\(migration): interrupted \(whereText); run kvmove apply again to resume", "33"))
@@ -102,7 +106,8 @@ final class ApplyProgressView: Sendable {
         guard due else { return }
         let filled = Int((fraction * 20).rounded(.down))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled)
-        var text = "      \(step.address): [\(bar)] \(Int((fraction * 100).rounded(.down)))% \(progress.message), "
+        var text =
+            "      \(step.address): [\(bar)] \(Int((fraction * 100).rounded(.down)))% \(progress.message), "
             + "\(Self.duration(elapsed)) elapsed"
         if fraction > 0.02 && fraction < 1 {
             text += ", ETA \(Self.duration(elapsed * (1 - fraction) / fraction))"
@@ -126,7 +131,9 @@ final class ApplyProgressView: Sendable {
         let (steps, calls) = state.withLock { ($0.finished, $0.calls) }
         line("")
         if dryRun {
-            line(paint("Dry run complete:", "1") + " \(steps) steps walked, \(calls) provider calls shown; nothing was changed.")
+            line(
+                paint("Dry run complete:", "1")
+                    + " \(steps) steps walked, \(calls) provider calls shown; nothing was changed.")
             return failed.isEmpty ? 0 : 1
         }
         if !interrupted.isEmpty {

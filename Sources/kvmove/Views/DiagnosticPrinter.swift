@@ -14,9 +14,17 @@ struct DiagnosticPrinter {
             case .warning: "\u{1B}[1;33m"
             case .note: "\u{1B}[1;36m"
             }
-        var out = "\u{1B}[1m" + String(lines[0]).replacingOccurrences(
-            of: "\(diagnostic.severity.rawValue):", with: "\(tint)\(diagnostic.severity.rawValue):\u{1B}[0;1m") + "\u{1B}[0m"
-        for line in lines.dropFirst() { out += "\n" + (line.contains("^") && line.trimmingCharacters(in: .whitespaces).first == "^" ? "\u{1B}[32m\(line)\u{1B}[0m" : String(line)) }
+        var out =
+            "\u{1B}[1m"
+            + String(lines[0]).replacingOccurrences(
+                of: "\(diagnostic.severity.rawValue):", with: "\(tint)\(diagnostic.severity.rawValue):\u{1B}[0;1m")
+            + "\u{1B}[0m"
+        for line in lines.dropFirst() {
+            out +=
+                "\n"
+                + (line.contains("^") && line.trimmingCharacters(in: .whitespaces).first == "^"
+                    ? "\u{1B}[32m\(line)\u{1B}[0m" : String(line))
+        }
         return out
     }
 
