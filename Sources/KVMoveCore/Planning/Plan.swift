@@ -46,7 +46,7 @@ package struct PlanSummary: Codable, Hashable, Sendable {
         check = steps.count { $0.action == .check }
     }
 
-    /// The summary line, such as `Plan: 2 to create, 0 to change, 0 to release, 3 to wait/check.`
+    /// The summary line: `Plan: N to create, N to change, N to release, N to wait/check.`
     package var line: String {
         "Plan: \(create) to create, \(change) to change, \(release) to release, \(check) to wait/check."
     }
