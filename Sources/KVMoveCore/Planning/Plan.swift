@@ -46,7 +46,7 @@ package struct PlanSummary: Codable, Hashable, Sendable {
         check = steps.count { $0.action == .check }
     }
 
-    /// The summary line: `Plan: N to create, N to change, N to release, N to wait/check.`
+    /// The `Plan: N to create, N to change, N to release, N to wait/check.` summary line.
     package var line: String {
         "Plan: \(create) to create, \(change) to change, \(release) to release, \(check) to wait/check."
     }
