@@ -71,6 +71,21 @@ struct CLIHarness {
     func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
         try start(arguments, stdin: stdin).wait()
     }
+
+    /// Runs kvmove on a pseudo-terminal (util-linux `script`), typing `input` at it.
+    func runOnTerminal(_ arguments: [String], input: String, environment extra: [String: String] = [:]) throws
+        -> Result
+    {
+        var env = environment
+        env.removeValue(forKey: "NO_COLOR")
+        env["TERM"] = "xterm-256color"
+        env.merge(extra) { $1 }
+        let command = ([CLIHarness.binary.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try RunningCLI(
+            executable: URL(fileURLWithPath: "/usr/bin/script"), arguments: ["-qec", command, "/dev/null"],
+            directory: directory, environment: env, stdin: input
+        ).wait()
+    }
 }
 
 /// A running kvmove process whose output is collected as it arrives.
@@ -79,9 +94,12 @@ final class RunningCLI: Sendable {
     private let out = Mutex(Data())
     private let err = Mutex(Data())
 
-    init(arguments: [String], directory: URL, environment: [String: String], stdin: String?) throws {
+    init(
+        executable: URL = CLIHarness.binary, arguments: [String], directory: URL, environment: [String: String],
+        stdin: String?
+    ) throws {
         process = Process()
-        process.executableURL = CLIHarness.binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = environment

@@ -319,4 +319,23 @@ struct CLITests {
         #expect(set.code == 0, "\(set.all)")
         #expect(set.out.contains("orders-staging"))
     }
+
+    @Test("on a terminal, apply shows the plan in colour and applies only after 'yes'")
+    func terminalPrompt() throws {
+        let cli = try CLIHarness()
+        try cli.write("orders.yaml", migrationYAML())
+        let declined = try cli.runOnTerminal(["apply", "-f", "orders.yaml"], input: "no\n")
+        #expect(declined.out.contains("Only 'yes' will be accepted to approve."), "\(declined.all)")
+        #expect(declined.out.contains("Apply cancelled. Nothing was changed."))
+        #expect(declined.out.contains("\u{1B}["))
+        #expect(try cli.world().calls.isEmpty)
+        let accepted = try cli.runOnTerminal(["apply", "-f", "orders.yaml"], input: "yes\n")
+        #expect(accepted.code == 0, "\(accepted.all)")
+        #expect(accepted.out.contains("Apply complete!"))
+        let plain = try cli.runOnTerminal(["plan", "-f", "orders.yaml"], input: "", environment: ["NO_COLOR": "1"])
+        #expect(plain.code == 0)
+        #expect(!plain.out.contains("\u{1B}["), "\(plain.out)")
+        let flag = try cli.runOnTerminal(["plan", "-f", "orders.yaml", "--no-color"], input: "")
+        #expect(!flag.out.contains("\u{1B}["))
+    }
 }

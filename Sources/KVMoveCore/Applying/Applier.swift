@@ -139,15 +139,15 @@ package struct Applier: Sendable {
         }
         defer { locks?.release(lock) }
 
-        func record(_ entry: JournalEntry) async {
+        func record(_ entry: JournalEntry) {
             // A journal that cannot be written must not be silently skipped.
-            do { try await journal?.append(entry) } catch {
-                events(.progress(steps[0], StepProgress(message: "warning: journal not written: \(error)"), elapsed: 0))
+            do { try journal?.append(entry) } catch {
+                events(.warning("journal \(name) not written: \(error)"))
             }
         }
 
         events(.migrationStarted(migration: name, steps: steps.count))
-        await record(
+        record(
             JournalEntry(time: now(), migration: name, event: .applyStarted, message: "\(steps.count) steps planned")
         )
         var resources = migration.resources
@@ -155,7 +155,7 @@ package struct Applier: Sendable {
         for step in steps {
             if interrupt.isRaised {
                 events(.interrupted(migration: name, before: step))
-                await record(
+                record(
                     JournalEntry(
                         time: now(), migration: name, event: .interrupted, step: step.id,
                         message: "stopped before this step")
@@ -179,7 +179,7 @@ package struct Applier: Sendable {
                             time: ISO8601.string(clock()), migration: name, event: .operation, step: step.id,
                             operationId: id
                         )
-                        Task { try? await journal.append(entry) }
+                        try? journal.append(entry)
                     }
                 },
                 interrupted: { [interrupt] in interrupt.isRaised }
@@ -190,7 +190,7 @@ package struct Applier: Sendable {
                 completed += 1
                 continue
             }
-            await record(JournalEntry(time: now(), migration: name, event: .stepStarted, step: step.id))
+            record(JournalEntry(time: now(), migration: name, event: .stepStarted, step: step.id))
             do {
                 let outcome = try await withTimeout(options.timeout(for: step.kind), step: step) {
                     try await provider.perform(step, in: context)
@@ -198,7 +198,7 @@ package struct Applier: Sendable {
                 if let id = outcome.groupId { resources.groupId = id }
                 if let id = outcome.targetId { resources.targetId = id }
                 let elapsed = clock().timeIntervalSince(started)
-                await record(
+                record(
                     JournalEntry(
                         time: now(), migration: name, event: .stepFinished, step: step.id, message: outcome.summary,
                         elapsedSeconds: elapsed
@@ -207,7 +207,7 @@ package struct Applier: Sendable {
                 events(.stepFinished(step, elapsed: elapsed, summary: outcome.summary))
                 completed += 1
             } catch is ApplyInterrupted {
-                await record(
+                record(
                     JournalEntry(
                         time: now(), migration: name, event: .interrupted, step: step.id,
                         message: "stopped during this step; run apply again to resume"
@@ -220,7 +220,7 @@ package struct Applier: Sendable {
             } catch {
                 let elapsed = clock().timeIntervalSince(started)
                 let message = "\(error)"
-                await record(
+                record(
                     JournalEntry(
                         time: now(), migration: name, event: .stepFailed, step: step.id, message: message,
                         elapsedSeconds: elapsed
@@ -232,7 +232,7 @@ package struct Applier: Sendable {
                 return outcome
             }
         }
-        await record(
+        record(
             JournalEntry(time: now(), migration: name, event: .applyFinished, message: "\(completed) steps done"))
         let outcome = MigrationOutcome.succeeded(steps: completed)
         events(.migrationFinished(migration: name, outcome: outcome))

@@ -18,6 +18,8 @@ package enum ApplyEvent: Sendable {
     case stepFailed(Step, elapsed: Double, message: String)
     /// The migration stopped because the user interrupted.
     case interrupted(migration: String, before: Step?)
+    /// Something went wrong beside the steps (the journal could not be written).
+    case warning(String)
     /// The migration finished (successfully or not).
     case migrationFinished(migration: String, outcome: MigrationOutcome)
 }

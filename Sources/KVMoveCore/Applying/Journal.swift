@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One line of a migration's journal (`<state>/journal/<migration>.jsonl`).
 package struct JournalEntry: Codable, Hashable, Sendable {
@@ -41,29 +42,36 @@ package struct JournalEntry: Codable, Hashable, Sendable {
 }
 
 /// Appends journal entries, one JSON object per line, flushed after every entry.
-package actor Journal {
+///
+/// Appends are synchronous and serialized, so entries land in the order they happen even when
+/// several migrations write at once.
+package final class Journal: Sendable {
     private let directory: URL
-    private let encoder: JSONEncoder
+    private let writing = Mutex(())
 
     /// Creates a journal writer under `directory` (created on first write).
     package init(directory: URL) {
         self.directory = directory
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        self.encoder = encoder
     }
 
     /// The file of one migration.
-    package nonisolated func file(for migration: String) -> URL {
+    package func file(for migration: String) -> URL {
         directory.appendingPathComponent("\(migration).jsonl")
     }
 
     /// Appends `entry` to its migration's file.
     package func append(_ entry: JournalEntry) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(entry)
         data.append(0x0A)
-        let url = file(for: entry.migration)
+        try writing.withLock { _ in
+            try write(data, to: file(for: entry.migration))
+        }
+    }
+
+    private func write(_ data: Data, to url: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: url.path) {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
@@ -75,7 +83,7 @@ package actor Journal {
     }
 
     /// Reads every entry of one migration, oldest first; a torn last line is ignored.
-    package nonisolated func entries(for migration: String) throws -> [JournalEntry] {
+    package func entries(for migration: String) throws -> [JournalEntry] {
         let url = file(for: migration)
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let text = try String(contentsOf: url, encoding: .utf8)

@@ -78,6 +78,8 @@ final class ApplyProgressView: Sendable {
         case .interrupted(let migration, let before):
             let whereText = before.map { "before \($0.id)" } ?? "during a step"
             line(paint("\(migration): interrupted \(whereText); run kvmove apply again to resume", "33"))
+        case .warning(let message):
+            Terminal.err(paint("warning: ", "33") + message)
         case .migrationFinished:
             break
         }
