@@ -6,7 +6,8 @@ import Testing
 /// The bad-spec corpus: each `Fixtures/bad/NAME.yaml` must produce exactly `NAME.expected`.
 ///
 /// Run with `RECORD_FIXTURES=1` to (re)write the expectations into the source tree, then review
-/// every changed `.expected` file by eye: the expectations are the contract.
+/// every changed `.expected` file by eye: the expectations are the contract. Tests read the copy
+/// in the test bundle, so build again after recording before comparing.
 @Suite struct BadSpecTests {
     @Test(arguments: FixtureFiles.badNames)
     func diagnosticsMatchExpectation(name: String) throws {

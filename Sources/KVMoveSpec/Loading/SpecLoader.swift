@@ -22,8 +22,7 @@ package struct SpecLoader: Sendable {
             switch item {
             case .problem(let diagnostic):
                 // Kept in its place among the files, so diagnostics follow the order of the paths.
-                loaded.append(FileLoad(specs: [], diagnostics: FileDiagnostics(file: "", source: SourceText(""))))
-                loaded[loaded.count - 1].diagnostics.append(diagnostic)
+                loaded.append(FileLoad(failed: diagnostic, file: ""))
             case .file(let path):
                 result.files.append(path)
                 switch SpecFileReader.read(path: path) {
@@ -164,7 +163,7 @@ package struct SpecLoader: Sendable {
 }
 
 extension SpecLoader.FileLoad {
-    /// A file that could not be read at all.
+    /// A file (or path) that could not be read at all.
     init(failed diagnostic: Diagnostic, file: String) {
         var diagnostics = FileDiagnostics(file: file, source: SourceText(""))
         diagnostics.append(diagnostic)
