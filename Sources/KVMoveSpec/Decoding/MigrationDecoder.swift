@@ -1,0 +1,199 @@
+import KVMoveCore
+
+/// Decodes the body of a `kind: Migration` document into a ``MigrationSpec``.
+///
+/// Every field is read and checked even after a problem, so one run reports everything that is
+/// wrong with the document. The keys and rules here are the ones `schemas/migration.schema.json`
+/// describes; change both together.
+struct MigrationDecoder {
+    /// The providers a spec may name.
+    static let providers = ["local", "aliyun"]
+    /// Billing types, as the cloud spells them.
+    static let billingTypes = ["PostPaid", "PrePaid"]
+
+    var context: DecodingContext
+
+    /// Decodes the document whose top level is `root`; `apiVersion` and `kind` were checked already.
+    mutating func decode(_ root: MappingReader) -> MigrationSpec? {
+        let errorsBefore = context.diagnostics.errorCount
+        root.checkKeys(allowed: ["apiVersion", "kind", "metadata", "spec"], diagnostics: &context.diagnostics)
+        let name = root.required("metadata", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "metadata") }
+            .flatMap { decodeMetadata($0) }
+        let body = root.required("spec", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "spec") }
+            .flatMap { decodeSpec($0) }
+        guard let name, let body, context.diagnostics.errorCount == errorsBefore else { return nil }
+        var spec = body
+        spec.name = name
+        return spec
+    }
+
+    private mutating func decodeMetadata(_ metadata: MappingReader) -> String? {
+        metadata.checkKeys(allowed: ["name"], diagnostics: &context.diagnostics)
+        guard let entry = metadata.required("name", diagnostics: &context.diagnostics),
+            let name = context.string(entry, path: "metadata.name"),
+            context.check(NameRules.checkMigrationName(name, path: "metadata.name"), at: entry)
+        else { return nil }
+        return name
+    }
+
+    private mutating func decodeSpec(_ spec: MappingReader) -> MigrationSpec? {
+        spec.checkKeys(
+            allowed: ["provider", "source", "target", "activeActive", "cutover", "stage"],
+            diagnostics: &context.diagnostics
+        )
+        let provider = spec.required("provider", diagnostics: &context.diagnostics)
+            .flatMap { context.oneOf(Self.providers, $0, path: "spec.provider") }
+        let source = spec.required("source", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "spec.source") }
+            .flatMap { decodeSource($0) }
+        let target = spec.required("target", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "spec.target") }
+            .flatMap { decodeTarget($0) }
+        let group = spec.required("activeActive", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "spec.activeActive") }
+            .flatMap { decodeGroup($0) }
+        var cutover: CutoverSpec? = CutoverSpec()
+        if let entry = spec.entry("cutover") {
+            cutover = context.mapping(entry, path: "spec.cutover").flatMap { decodeCutover($0) }
+        }
+        let stage = spec.required("stage", diagnostics: &context.diagnostics)
+            .flatMap { context.oneOf(Stage.allCases.map(\.rawValue), $0, path: "spec.stage") }
+            .flatMap(Stage.init(rawValue:))
+        guard let provider, let source, let target, let group, let cutover, let stage else { return nil }
+        return MigrationSpec(
+            name: "",
+            provider: provider,
+            source: source,
+            target: target,
+            activeActive: group,
+            cutover: cutover,
+            stage: stage
+        )
+    }
+
+    private mutating func decodeSource(_ source: MappingReader) -> SourceSpec? {
+        source.checkKeys(allowed: ["region", "instanceId"], diagnostics: &context.diagnostics)
+        let region = requiredString(source, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let instanceID = requiredString(source, "instanceId") {
+            NameRules.checkID($0, prefix: "r-", example: "r-bp1zxszhcgatnx0001", what: "an instance", path: $1)
+        }
+        guard let region, let instanceID else { return nil }
+        return SourceSpec(region: region, instanceId: instanceID)
+    }
+
+    private mutating func decodeTarget(_ target: MappingReader) -> TargetSpec? {
+        target.checkKeys(
+            allowed: ["region", "zone", "vpcId", "vSwitchId", "instanceName", "billing"],
+            diagnostics: &context.diagnostics
+        )
+        let region = requiredString(target, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let zone = requiredString(target, "zone") { NameRules.checkNonEmpty($0, path: $1) }
+        let vpcID = requiredString(target, "vpcId") {
+            NameRules.checkID($0, prefix: "vpc-", example: "vpc-bp1app0001", what: "a VPC", path: $1)
+        }
+        let vSwitchID = requiredString(target, "vSwitchId") {
+            NameRules.checkID($0, prefix: "vsw-", example: "vsw-bp1app0001", what: "a vSwitch", path: $1)
+        }
+        let instanceName = requiredString(target, "instanceName") { NameRules.checkResourceName($0, path: $1) }
+        let billing = target.required("billing", diagnostics: &context.diagnostics)
+            .flatMap { context.mapping($0, path: "spec.target.billing") }
+            .flatMap { decodeBilling($0) }
+        guard let region, let zone, let vpcID, let vSwitchID, let instanceName, let billing else { return nil }
+        return TargetSpec(
+            region: region,
+            zone: zone,
+            vpcId: vpcID,
+            vSwitchId: vSwitchID,
+            instanceName: instanceName,
+            billing: billing
+        )
+    }
+
+    private mutating func decodeBilling(_ billing: MappingReader) -> Billing? {
+        billing.checkKeys(allowed: ["type", "periodMonths", "autoRenew"], diagnostics: &context.diagnostics)
+        let path = billing.path
+        let type = billing.required("type", diagnostics: &context.diagnostics)
+            .flatMap { context.oneOf(Self.billingTypes, $0, path: "\(path).type") }
+        let periodEntry = billing.entry("periodMonths")
+        let autoRenewEntry = billing.entry("autoRenew")
+        var period = periodEntry.flatMap { context.integer($0, path: "\(path).periodMonths") }
+        let autoRenew = autoRenewEntry.flatMap { context.boolean($0, path: "\(path).autoRenew") }
+        if let value = period, let entry = periodEntry, !Billing.allowedPeriods.contains(value) {
+            let allowed = Billing.allowedPeriods.map(String.init).joined(separator: ", ")
+            context.diagnostics.report(
+                "\(path).periodMonths must be one of \(allowed), found \(value)",
+                at: entry.value
+            )
+            period = nil
+        }
+        switch type {
+        case "PrePaid":
+            if periodEntry == nil {
+                _ = billing.required(
+                    "periodMonths", diagnostics: &context.diagnostics, because: "required when type is PrePaid")
+            }
+            guard let period, autoRenewEntry == nil || autoRenew != nil else { return nil }
+            return .prePaid(periodMonths: period, autoRenew: autoRenew ?? false)
+        case "PostPaid":
+            for entry in [periodEntry, autoRenewEntry].compactMap(\.self) {
+                context.diagnostics.report(
+                    "\(path).\(entry.key) is only allowed when type is PrePaid",
+                    at: entry.keyNode
+                )
+            }
+            return periodEntry == nil && autoRenewEntry == nil ? .postPaid : nil
+        default:
+            return nil
+        }
+    }
+
+    private mutating func decodeGroup(_ group: MappingReader) -> GroupSpec? {
+        group.checkKeys(allowed: ["name"], diagnostics: &context.diagnostics)
+        let name = requiredString(group, "name") { NameRules.checkResourceName($0, path: $1) }
+        return name.map(GroupSpec.init(name:))
+    }
+
+    private mutating func decodeCutover(_ cutover: MappingReader) -> CutoverSpec? {
+        cutover.checkKeys(allowed: ["requireIdleSource"], diagnostics: &context.diagnostics)
+        guard let entry = cutover.entry("requireIdleSource") else { return CutoverSpec() }
+        guard let idle = context.mapping(entry, path: "spec.cutover.requireIdleSource") else { return nil }
+        idle.checkKeys(allowed: ["for"], diagnostics: &context.diagnostics)
+        let path = "spec.cutover.requireIdleSource.for"
+        guard let forEntry = idle.required("for", diagnostics: &context.diagnostics) else { return nil }
+        if let scalar = forEntry.value.scalar, scalar.kind != .string, !scalar.isPoisoned {
+            context.record(path, forEntry)
+            context.diagnostics.report(
+                "\(path) must be a duration like 30s, 5m or 1h30m, found \(scalar.foundDescription)",
+                at: forEntry.value
+            )
+            return nil
+        }
+        guard let text = context.string(forEntry, path: path) else { return nil }
+        guard let seconds = DurationParser.seconds(text) else {
+            context.diagnostics.report(
+                "\(path) must be a duration like 30s, 5m or 1h30m, found \(quoted(text))",
+                at: forEntry.value
+            )
+            return nil
+        }
+        guard seconds > 0 else {
+            context.diagnostics.report("\(path) must be greater than zero, found \(quoted(text))", at: forEntry.value)
+            return nil
+        }
+        return CutoverSpec(requireIdleSourceSeconds: seconds)
+    }
+
+    /// A required string field checked by `rule` (which gets the value and the field's path).
+    private mutating func requiredString(
+        _ mapping: MappingReader, _ key: String, rule: (String, String) -> String?
+    ) -> String? {
+        let path = mapping.path(of: key)
+        guard let entry = mapping.required(key, diagnostics: &context.diagnostics),
+            let value = context.string(entry, path: path),
+            context.check(rule(value, path), at: entry)
+        else { return nil }
+        return value
+    }
+}
