@@ -146,7 +146,8 @@ def validate_property_examples(schema, node, where):
 
 def example_files():
     for directory, dirnames, filenames in os.walk(EXAMPLES):
-        dirnames.sort()
+        # Hidden folders (such as a workflow's .github/) are skipped, as the loader skips them.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for filename in sorted(filenames):
             if filename.endswith((".yaml", ".yml")):
                 yield os.path.join(directory, filename)

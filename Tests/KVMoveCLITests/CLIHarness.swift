@@ -25,8 +25,9 @@ struct CLIHarness {
         env.removeValue(forKey: "KVMOVE_FAKE_WORLD")
         env["NO_COLOR"] = "1"
         if let world {
-            try FakeWorldStore.write(world, to: worldFile)
-            env["KVMOVE_FAKE_WORLD"] = worldFile.path
+            let file = directory.appendingPathComponent("world.json")
+            try FakeWorldStore.write(world, to: file)
+            env["KVMOVE_FAKE_WORLD"] = file.path
         }
         environment = env
     }
@@ -89,10 +90,15 @@ struct CLIHarness {
 }
 
 /// A running kvmove process whose output is collected as it arrives.
-final class RunningCLI: Sendable {
+final class RunningCLI: @unchecked Sendable {
+    /// Bytes a pipe delivered so far.
+    final class Buffer: Sendable {
+        let data = Mutex(Data())
+    }
+
     private let process: Process
-    private let out = Mutex(Data())
-    private let err = Mutex(Data())
+    private let out = Buffer()
+    private let err = Buffer()
 
     init(
         executable: URL = CLIHarness.binary, arguments: [String], directory: URL, environment: [String: String],
@@ -111,19 +117,19 @@ final class RunningCLI: Sendable {
         process.standardInput = inPipe
         outPipe.fileHandleForReading.readabilityHandler = { [out] handle in
             let data = handle.availableData
-            out.withLock { $0.append(data) }
+            out.data.withLock { $0.append(data) }
         }
         errPipe.fileHandleForReading.readabilityHandler = { [err] handle in
             let data = handle.availableData
-            err.withLock { $0.append(data) }
+            err.data.withLock { $0.append(data) }
         }
         try process.run()
         if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
         try inPipe.fileHandleForWriting.close()
     }
 
-    var stdout: String { out.withLock { String(decoding: $0, as: UTF8.self) } }
-    var stderr: String { err.withLock { String(decoding: $0, as: UTF8.self) } }
+    var stdout: String { out.data.withLock { String(decoding: $0, as: UTF8.self) } }
+    var stderr: String { err.data.withLock { String(decoding: $0, as: UTF8.self) } }
     var pid: Int32 { process.processIdentifier }
 
     /// Waits until stdout contains `text` (or the process ends, or `seconds` pass).

@@ -12,6 +12,8 @@ import Testing
         let enumerator = FileManager.default.enumerator(atPath: examples.path)
         var files: [String] = []
         while let relative = enumerator?.nextObject() as? String {
+            // Hidden folders (such as a workflow's .github/) are skipped, as the loader skips them.
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
             if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") { files.append(relative) }
         }
         return files.sorted()

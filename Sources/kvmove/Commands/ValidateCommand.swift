@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KVMoveCore
 import KVMoveSpec
 
 /// `kvmove validate`: checks specs and reports every problem at once.
