@@ -171,7 +171,7 @@ struct MigrationDecoder {
             return nil
         }
         guard let text = context.string(forEntry, path: path) else { return nil }
-        guard let seconds = DurationParser.seconds(text) else {
+        guard let seconds = DurationText.seconds(text) else {
             context.diagnostics.report(
                 "\(path) must be a duration like 30s, 5m or 1h30m, found \(quoted(text))",
                 at: forEntry.value

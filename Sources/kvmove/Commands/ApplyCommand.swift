@@ -68,7 +68,7 @@ struct ApplyCommand: AsyncParsableCommand {
                     "--timeout \(item): expected KIND=DURATION with KIND one of "
                         + StepKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            guard let seconds = DurationText.seconds(parts[1]) else {
+            guard let seconds = DurationText.seconds(parts[1]), seconds > 0 else {
                 throw ValidationError("--timeout \(item): \"\(parts[1])\" is not a duration like 30s, 10m or 2h")
             }
             result[kind] = Double(seconds)

@@ -20,6 +20,9 @@ struct ProviderRegistry: Sendable {
         if let path = environment["KVMOVE_FAKE_WORLD"], !path.isEmpty {
             do {
                 fakeWorld = try FakeWorldStore(file: URL(fileURLWithPath: path))
+                Terminal.err(
+                    "note: KVMOVE_FAKE_WORLD is set: every provider is served by the test-support fake cloud "
+                        + "(a test hook, see docs/architecture.md)")
             } catch {
                 throw CLIError("cannot read the fake world KVMOVE_FAKE_WORLD=\(path): \(error.localizedDescription)")
             }
