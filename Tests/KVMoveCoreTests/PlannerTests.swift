@@ -350,7 +350,9 @@ struct PlannerTests {
         o.source?.status = "Changing"
         let plan = try planner.plan([SpecFixtures.spec()], observed: ["orders-cache": o], createdAt: "t")
         #expect(
-            plan.warnings == ["orders-cache: source r-bp1zxszhcgatnx0001 is Changing; apply waits for it to be Normal"])
+            plan.warnings == [
+                "orders-cache: source r-bp1zxszhcgatnx0001 is Changing, not Normal; steps on it may be refused until it is Normal again"
+            ])
     }
 
     @Test(

@@ -144,7 +144,9 @@ private struct MigrationPlanner {
             )
         }
         if source.status != "Normal" {
-            warnings.append("source \(source.id) is \(source.status); apply waits for it to be Normal")
+            warnings.append(
+                "source \(source.id) is \(source.status), not Normal; steps on it may be refused until it is Normal again"
+            )
         }
     }
 
