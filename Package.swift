@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     ],
     targets: [
         // Domain model, planner, applier, journal, locks, the Provider protocol. Foundation only.
@@ -20,6 +23,31 @@ let package = Package(
             name: "KVMoveSpec",
             dependencies: ["KVMoveCore", .product(name: "Yams", package: "Yams")]
         ),
+        // RESP2/3 codec and an async, pipelining connection on SwiftNIO.
+        .target(
+            name: "KVMoveRESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The sync channel: scan copier, verifier, idle gate.
+        .target(
+            name: "KVMoveSync",
+            dependencies: [
+                "KVMoveRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The embedded sandbox provider: redis-server processes, groups, channel workers.
+        .target(
+            name: "KVMoveLocal",
+            dependencies: [
+                "KVMoveCore", "KVMoveRESP", "KVMoveSync",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         // Fakes shared by tests (and by the binary's test hook, see docs/architecture.md).
         .target(name: "KVMoveTestSupport", dependencies: ["KVMoveCore"]),
         .executableTarget(
@@ -28,6 +56,7 @@ let package = Package(
                 "KVMoveCore",
                 "KVMoveSpec",
                 "KVMoveTestSupport",
+                "KVMoveLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -37,6 +66,20 @@ let package = Package(
             name: "KVMoveSpecTests",
             dependencies: ["KVMoveSpec", "KVMoveCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "KVMoveRESPTests",
+            dependencies: [
+                "KVMoveRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // Tests that start real redis-server processes: they fail, not skip, when CI=true and it is missing.
+        .testTarget(
+            name: "KVMoveIntegrationTests",
+            dependencies: ["KVMoveRESP", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec"]
         ),
         .testTarget(
             name: "KVMoveCLITests",
