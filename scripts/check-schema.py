@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Check schemas/migration.schema.json against the examples and part of the bad-spec corpus.
+"""Check schemas/*.schema.json against the examples and part of the bad-spec corpus.
 
 Checks, each counted as one passed or failed check:
-  - the schema is a valid JSON Schema 2020-12 document;
+  - each schema (migration, sandbox) is a valid JSON Schema 2020-12 document;
   - every object schema has "additionalProperties": false, and every property has a
     "description" and "examples" (and those examples validate against the property);
-  - every file under examples/ starts with the yaml-language-server modeline pointing at the schema;
-  - every document in examples/ validates (${VAR} substituted from ENVIRONMENT first);
+  - every file under examples/ starts with the yaml-language-server modeline pointing at the schema
+    of its documents' kind (Migration or Sandbox);
+  - every document in examples/ validates against its kind's schema (${VAR} substituted first);
   - each known schema-level bad spec in Tests/KVMoveSpecTests/Fixtures/bad is rejected.
 
 Prints one line per failure, then "N passed, M failed"; exits non-zero on any failure.
@@ -23,12 +24,16 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA_PATH = os.path.join(ROOT, "schemas", "migration.schema.json")
+SCHEMAS = {
+    "Migration": (SCHEMA_PATH, "https://kvmove.dev/schemas/migration/v1.json"),
+    "Sandbox": (os.path.join(ROOT, "schemas", "sandbox.schema.json"), "https://kvmove.dev/schemas/sandbox/v1.json"),
+}
 EXAMPLES = os.path.join(ROOT, "examples")
 BAD = os.path.join(ROOT, "Tests", "KVMoveSpecTests", "Fixtures", "bad")
 MODELINE = "# yaml-language-server: $schema="
 
 # Values for ${VAR} references in the examples.
-ENVIRONMENT = {"KVMOVE_ENV": "staging"}
+ENVIRONMENT = {"KVMOVE_ENV": "staging", "KVMOVE_STAGE": "sync"}
 
 # Bad specs that the schema alone must reject (the others need the loader: YAML syntax,
 # interpolation, duplicate names across documents, alias budgets...).
@@ -123,6 +128,8 @@ def walk_schema(node, where, validator_class):
         walk_schema(sub, path, validator_class)
     for name, sub in node.get("$defs", {}).items():
         walk_schema(sub, f"$defs.{name}", validator_class)
+    if isinstance(node.get("items"), dict):
+        walk_schema(node["items"], f"{where}[]", validator_class)
 
 
 def validate_property_examples(schema, node, where):
@@ -153,20 +160,25 @@ def example_files():
                 yield os.path.join(directory, filename)
 
 
-def main():
-    with open(SCHEMA_PATH, encoding="utf-8") as f:
+def load_schema(path, expected_id):
+    with open(path, encoding="utf-8") as f:
         schema = json.load(f)
+    name = os.path.relpath(path, ROOT)
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
-        check(True, "schema is valid")
+        check(True, f"{name} is valid")
     except jsonschema.SchemaError as error:
-        check(False, f"schema is not a valid 2020-12 schema: {error.message}")
-    check(schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema", "$schema is 2020-12")
-    check(schema.get("$id") == "https://kvmove.dev/schemas/migration/v1.json", "$id is the v1 URL")
-    walk_schema(schema, "$", jsonschema.Draft202012Validator)
-    validate_property_examples(schema, schema, "$")
+        check(False, f"{name} is not a valid 2020-12 schema: {error.message}")
+    check(schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema", f"{name}: $schema is 2020-12")
+    check(schema.get("$id") == expected_id, f"{name}: $id is {expected_id}")
+    walk_schema(schema, name, jsonschema.Draft202012Validator)
+    validate_property_examples(schema, schema, name)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+def main():
+    validators = {kind: load_schema(path, expected) for kind, (path, expected) in SCHEMAS.items()}
+    validator = validators["Migration"]
 
     files = list(example_files())
     check(len(files) >= 3, "examples/ holds at least three spec files")
@@ -174,19 +186,22 @@ def main():
         relative = os.path.relpath(path, ROOT)
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        first = text.split("\n", 1)[0]
-        check(first.startswith(MODELINE), f"{relative}: does not start with the yaml-language-server modeline")
-        if first.startswith(MODELINE):
-            target = os.path.normpath(os.path.join(os.path.dirname(path), first[len(MODELINE):].strip()))
-            check(target == SCHEMA_PATH, f"{relative}: modeline points at {target}, not the schema")
         try:
             documents = [d for d in yaml.safe_load_all(interpolate(text)) if d is not None]
         except (yaml.YAMLError, KeyError) as error:
             check(False, f"{relative}: cannot be read: {error}")
             continue
         check(len(documents) > 0, f"{relative}: has no documents")
+        kinds = {d.get("kind") if isinstance(d, dict) else None for d in documents}
+        check(len(kinds) == 1 and kinds <= set(SCHEMAS), f"{relative}: documents of one known kind, found {kinds}")
+        kind = next(iter(kinds)) if len(kinds) == 1 and kinds <= set(SCHEMAS) else "Migration"
+        first = text.split("\n", 1)[0]
+        check(first.startswith(MODELINE), f"{relative}: does not start with the yaml-language-server modeline")
+        if first.startswith(MODELINE):
+            target = os.path.normpath(os.path.join(os.path.dirname(path), first[len(MODELINE):].strip()))
+            check(target == SCHEMAS[kind][0], f"{relative}: modeline points at {target}, not the {kind} schema")
         for index, document in enumerate(documents, start=1):
-            errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+            errors = sorted(validators[kind].iter_errors(document), key=lambda e: list(e.path))
             detail = "; ".join(f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errors)
             check(not errors, f"{relative} document {index}: {detail}")
 

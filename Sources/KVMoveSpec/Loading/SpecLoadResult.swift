@@ -4,6 +4,8 @@ import KVMoveCore
 package struct SpecLoadResult: Sendable {
     /// The migrations that loaded without errors, in file then document order.
     package var specs: [MigrationSpec]
+    /// The sandboxes (`kind: Sandbox`) that loaded without errors.
+    package var sandboxes: [SandboxSpec] = []
     /// All problems, in file then source order.
     package var diagnostics: [Diagnostic]
     /// The files read, as the paths were given or discovered.

@@ -36,7 +36,37 @@ package struct SpecLoader: Sendable {
         checkUniqueNames(&loaded)
         result.diagnostics = loaded.flatMap(\.diagnostics.sorted)
         result.specs = loaded.flatMap(\.specs)
+        result.sandboxes = loaded.flatMap(\.sandboxes)
         return result
+    }
+
+    /// Loads the one `kind: Sandbox` document from files and directories.
+    ///
+    /// Migration documents among them are checked too (their problems are reported) but not
+    /// returned. No sandbox, or more than one, is an error.
+    package func loadSandbox(paths: [String]) -> (sandbox: SandboxSpec?, diagnostics: [Diagnostic]) {
+        let result = load(paths: paths)
+        var diagnostics = result.diagnostics
+        if result.hasErrors { return (nil, diagnostics) }
+        switch result.sandboxes.count {
+        case 1:
+            return (result.sandboxes[0], diagnostics)
+        case 0:
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    "no kind: Sandbox document in \(paths.joined(separator: ", ")); "
+                        + "see examples/local/sandbox.yaml and schemas/sandbox.schema.json"))
+            return (nil, diagnostics)
+        default:
+            let places = result.sandboxes.compactMap { $0.locations.document?.description }
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    "\(result.sandboxes.count) kind: Sandbox documents found (\(places.joined(separator: ", "))); "
+                        + "sandbox up takes exactly one"))
+            return (nil, diagnostics)
+        }
     }
 
     /// Loads one file's text (for tests and stdin).
@@ -50,17 +80,26 @@ package struct SpecLoader: Sendable {
             loaded = [loadFile(text: body, file: file)]
         }
         checkUniqueNames(&loaded)
-        return SpecLoadResult(
+        var result = SpecLoadResult(
             specs: loaded.flatMap(\.specs),
             diagnostics: loaded.flatMap(\.diagnostics.sorted),
             files: [file]
         )
+        result.sandboxes = loaded.flatMap(\.sandboxes)
+        return result
     }
 
     /// One file's outcome, before names are checked across files.
     fileprivate struct FileLoad {
         var specs: [MigrationSpec]
+        var sandboxes: [SandboxSpec] = []
         var diagnostics: FileDiagnostics
+    }
+
+    /// One decoded document.
+    private enum Document {
+        case migration(MigrationSpec)
+        case sandbox(SandboxSpec)
     }
 
     private func loadFile(text: String, file: String) -> FileLoad {
@@ -72,14 +111,17 @@ package struct SpecLoader: Sendable {
         }
         let stream = YAMLStream.compose(text)
         var specs: [MigrationSpec] = []
+        var sandboxes: [SandboxSpec] = []
         var documents = 0
         for root in stream.roots {
             if case .scalar = root, root.tag.rawValue == Tag.Name.null.rawValue {
                 continue  // an empty document between `---` markers
             }
             documents += 1
-            if let spec = loadDocument(root, source: source, diagnostics: &diagnostics) {
-                specs.append(spec)
+            switch loadDocument(root, source: source, diagnostics: &diagnostics) {
+            case .migration(let spec)?: specs.append(spec)
+            case .sandbox(let sandbox)?: sandboxes.append(sandbox)
+            case nil: break
             }
         }
         if let error = stream.error {
@@ -92,10 +134,10 @@ package struct SpecLoader: Sendable {
                     : "file has no documents, only comments or empty documents; expected a kind: Migration document"
             )
         }
-        return FileLoad(specs: specs, diagnostics: diagnostics)
+        return FileLoad(specs: specs, sandboxes: sandboxes, diagnostics: diagnostics)
     }
 
-    private func loadDocument(_ root: Node, source: SourceText, diagnostics: inout FileDiagnostics) -> MigrationSpec? {
+    private func loadDocument(_ root: Node, source: SourceText, diagnostics: inout FileDiagnostics) -> Document? {
         var builder = SpecNodeBuilder(interpolator: Interpolator(environment: environment), source: source)
         let tree: SpecNode
         do {
@@ -119,7 +161,7 @@ package struct SpecLoader: Sendable {
         defer { diagnostics = context.diagnostics }
         let errorsBefore = context.diagnostics.errorCount
         guard let reader = MappingReader(tree, path: "", key: nil, diagnostics: &context.diagnostics),
-            let kind = DocumentHeader.read(reader, accepting: [.migration], context: &context)
+            let kind = DocumentHeader.read(reader, accepting: DocumentKind.allCases, context: &context)
         else { return nil }
         switch kind {
         case .migration:
@@ -128,7 +170,14 @@ package struct SpecLoader: Sendable {
             context = decoder.context
             guard var spec = decoded, context.diagnostics.errorCount == errorsBefore else { return nil }
             spec.locations = SpecLocations(document: diagnostics.location(tree.position), fields: context.fields)
-            return spec
+            return .migration(spec)
+        case .sandbox:
+            var decoder = SandboxDecoder(context: context)
+            let decoded = decoder.decode(reader)
+            context = decoder.context
+            guard var sandbox = decoded, context.diagnostics.errorCount == errorsBefore else { return nil }
+            sandbox.locations = SpecLocations(document: diagnostics.location(tree.position), fields: context.fields)
+            return .sandbox(sandbox)
         }
     }
 

@@ -41,8 +41,11 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let count = result.specs.count
+        let sandboxes = result.sandboxes.count
+        let sandboxText = sandboxes == 0 ? "" : " and \(sandboxes) sandbox\(sandboxes == 1 ? "" : "es")"
+        let files = result.files.count
         Terminal.out(
-            "\(count) migration\(count == 1 ? "" : "s") in \(result.files.count) file\(result.files.count == 1 ? "" : "s") valid.\n"
+            "\(count) migration\(count == 1 ? "" : "s")\(sandboxText) in \(files) file\(files == 1 ? "" : "s") valid.\n"
         )
     }
 }
