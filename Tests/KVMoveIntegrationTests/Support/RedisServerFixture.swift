@@ -13,6 +13,7 @@ import Testing
 /// Use `RedisServerFixture.with { server in … }`, which stops the server and removes its directory even when
 /// the body throws. Gate tests with `.enabled(if: RedisServerFixture.shouldRun)`: without `redis-server` they
 /// are skipped, except when `CI=true`, where starting the fixture fails with a message that says what to install.
+/// The readiness check connects as `kvmove-fixture`, so activity probes that ignore kvmove's clients ignore it too.
 struct RedisServerFixture: Sendable {
     /// Why a server could not be started.
     struct StartError: Error, CustomStringConvertible {
@@ -113,7 +114,7 @@ struct RedisServerFixture: Sendable {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             guard server.isRunning else { break }
-            if let connection = try? await server.connect() {
+            if let connection = try? await server.connect(clientName: "kvmove-fixture") {
                 let pong = try? await connection.send(RESPCommand("PING"))
                 await connection.close()
                 if pong == .simpleString("PONG") { return server }
