@@ -1,0 +1,27 @@
+import KVMoveRESP
+
+/// A failure of the copier, verifier or probe that is not a plain connection error.
+package enum SyncError: Error, Sendable, CustomStringConvertible {
+    /// The server answered with a reply of an unexpected shape.
+    case unexpectedReply(command: String, reply: String)
+    /// The target refused to restore a key.
+    case restoreFailed(database: Int, key: String, error: RESPServerError)
+    /// A key has a type the chunked copy does not know (a module type).
+    case unsupportedType(database: Int, key: String, type: String)
+    /// A command of the chunked copy of a big key failed.
+    case bigKeyFailed(database: Int, key: String, error: RESPServerError)
+
+    package var description: String {
+        switch self {
+        case .unexpectedReply(let command, let reply):
+            "(redis) unexpected reply to \(command): \(reply)"
+        case .restoreFailed(let database, let key, let error):
+            "cannot restore key \(key) in db \(database) on the target: \(error)"
+        case .unsupportedType(let database, let key, let type):
+            "cannot copy key \(key) in db \(database): values of type '\(type)' are too big for RESTORE "
+                + "and cannot be copied in parts; raise proto-max-bulk-len on the target"
+        case .bigKeyFailed(let database, let key, let error):
+            "cannot copy big key \(key) in db \(database) in parts: \(error)"
+        }
+    }
+}

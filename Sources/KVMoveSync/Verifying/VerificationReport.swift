@@ -1,0 +1,71 @@
+/// How a key differs between source and target.
+package enum MismatchKind: String, Sendable, Codable, CaseIterable {
+    /// On the source, not on the target.
+    case missing
+    /// Only on the target.
+    case extra
+    /// Different types.
+    case type
+    /// Same type, different value.
+    case value
+    /// One side persistent and the other not, or expiries further apart than the tolerance.
+    case ttl
+}
+
+/// One key that differs.
+package struct Mismatch: Sendable, Codable, Hashable {
+    package var database: Int
+    /// The key, printable: UTF-8 when valid, else escaped like `"\xff…"`.
+    package var key: String
+    package var kind: MismatchKind
+    /// What differs, in a few words.
+    package var detail: String
+
+    /// Creates a mismatch.
+    package init(database: Int, key: String, kind: MismatchKind, detail: String) {
+        self.database = database
+        self.key = key
+        self.kind = kind
+        self.detail = detail
+    }
+}
+
+/// The outcome of comparing a source and a target key by key.
+package struct VerificationReport: Sendable, Codable, Hashable {
+    /// True when no key differs.
+    package var passed: Bool
+    /// Source keys compared with the target.
+    package var keysChecked: Int
+    /// `DBSIZE` of each source database that had keys when verification started.
+    package var sourceKeysPerDatabase: [Int: Int]
+    /// `DBSIZE` of each target database that had keys when verification started.
+    package var targetKeysPerDatabase: [Int: Int]
+    /// The first `Verifier.maximumReportedMismatches` mismatches.
+    package var mismatches: [Mismatch]
+    /// All mismatches, including those not listed.
+    package var mismatchCount: Int
+    package var seconds: Double
+    /// One line: "200000 keys match in 3 dbs" or "3 of 200000 keys differ (1 missing, 2 value)".
+    package var summary: String
+
+    /// Creates a report.
+    package init(
+        passed: Bool,
+        keysChecked: Int,
+        sourceKeysPerDatabase: [Int: Int],
+        targetKeysPerDatabase: [Int: Int],
+        mismatches: [Mismatch],
+        mismatchCount: Int,
+        seconds: Double,
+        summary: String
+    ) {
+        self.passed = passed
+        self.keysChecked = keysChecked
+        self.sourceKeysPerDatabase = sourceKeysPerDatabase
+        self.targetKeysPerDatabase = targetKeysPerDatabase
+        self.mismatches = mismatches
+        self.mismatchCount = mismatchCount
+        self.seconds = seconds
+        self.summary = summary
+    }
+}

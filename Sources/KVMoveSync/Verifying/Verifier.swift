@@ -1,0 +1,405 @@
+import KVMoveRESP
+import NIOCore
+
+/// Compares a source and a target key by key: type, value fingerprint and TTL, both ways.
+///
+/// For each database: `SCAN` the source and, per batch, pipeline `TYPE`, `PTTL` and a value fingerprint on
+/// both sides at once; then `SCAN` the target and look for keys the source does not have (`EXISTS`). The
+/// fingerprint is `DEBUG DIGEST-VALUE` when both servers allow it: it is encoding-independent (a listpack
+/// and a hashtable with the same content digest alike). Otherwise it is the `DUMP` payload, which differs
+/// when the same content is stored in another encoding or hash-table order; so when payloads of keys of
+/// the same type differ, the logical content of that key is fetched and compared before reporting it.
+/// Keys that vanish, or expire within the TTL tolerance, while verification runs are not reported.
+package struct Verifier: Sendable {
+    /// Tuning for a verification.
+    package struct Options: Sendable {
+        /// Keys per `SCAN COUNT` and per pipeline batch.
+        package var batchSize: Int
+        /// Largest accepted difference between the remaining TTLs of the two sides.
+        package var ttlToleranceMilliseconds: Int
+        /// Whether to fingerprint values with `DEBUG DIGEST-VALUE`; nil tries it and falls back to `DUMP`.
+        package var useDigest: Bool?
+        /// The name of kvmove's connections (`CLIENT SETNAME`).
+        package var clientName: String
+
+        /// Creates options.
+        package init(
+            batchSize: Int = 1000,
+            ttlToleranceMilliseconds: Int = 2000,
+            useDigest: Bool? = nil,
+            clientName: String = "kvmove-verify"
+        ) {
+            self.batchSize = batchSize
+            self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
+            self.useDigest = useDigest
+            self.clientName = clientName
+        }
+    }
+
+    /// At most this many mismatches are listed in a report; all are counted.
+    package static let maximumReportedMismatches = 1000
+
+    package var source: RedisEndpoint
+    package var target: RedisEndpoint
+    package var options: Options
+
+    /// Creates a verifier.
+    package init(source: RedisEndpoint, target: RedisEndpoint, options: Options = Options()) {
+        self.source = source
+        self.target = target
+        self.options = options
+    }
+
+    /// Verifies every key; `progress` counts keys scanned on the source and then on the target.
+    package func run(progress: @escaping @Sendable (_ keysDone: Int, _ keysTotal: Int) -> Void) async throws
+        -> VerificationReport
+    {
+        let started = ContinuousClock.now
+        let sourceControl = try await source.connect(clientName: options.clientName)
+        let targetControl: RESPConnection
+        do {
+            targetControl = try await target.connect(clientName: options.clientName)
+        } catch {
+            await sourceControl.close()
+            throw error
+        }
+        let sourceSizes: [Int: Int]
+        let targetSizes: [Int: Int]
+        let useDigest: Bool
+        do {
+            sourceSizes = try await Keyspace.sizes(
+                sourceControl, databases: try await Keyspace.databasesWithKeys(sourceControl))
+            targetSizes = try await Keyspace.sizes(
+                targetControl, databases: try await Keyspace.databasesWithKeys(targetControl))
+            if let chosen = options.useDigest {
+                useDigest = chosen
+            } else {
+                async let sourceDigest = Self.digestWorks(sourceControl)
+                async let targetDigest = Self.digestWorks(targetControl)
+                let (onSource, onTarget) = try await (sourceDigest, targetDigest)
+                useDigest = onSource && onTarget
+            }
+        } catch {
+            await sourceControl.close()
+            await targetControl.close()
+            throw error
+        }
+        await sourceControl.close()
+        await targetControl.close()
+
+        var state = State(keysTotal: sourceSizes.values.reduce(0, +) + targetSizes.values.reduce(0, +))
+        for database in sourceSizes.keys.sorted() {
+            try await compareSourceKeys(database, useDigest: useDigest, state: &state, progress: progress)
+        }
+        for database in targetSizes.keys.sorted() {
+            try await findExtraKeys(database, state: &state, progress: progress)
+        }
+
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let databases = Set(sourceSizes.keys).union(targetSizes.keys).count
+        return VerificationReport(
+            passed: state.mismatchCount == 0, keysChecked: state.keysChecked, sourceKeysPerDatabase: sourceSizes,
+            targetKeysPerDatabase: targetSizes, mismatches: state.mismatches, mismatchCount: state.mismatchCount,
+            seconds: seconds,
+            summary: Self.summary(
+                state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes))
+    }
+
+    /// Whether `DEBUG DIGEST-VALUE` is allowed on this connection.
+    private static func digestWorks(_ connection: RESPConnection) async throws -> Bool {
+        let reply = try await connection.pipeline([RESPCommand("DEBUG", "DIGEST-VALUE", "__kvmove:probe")])
+        return reply.first?.array != nil
+    }
+
+    /// Running totals of a verification.
+    struct State {
+        var keysTotal: Int
+        var keysDone = 0
+        var keysChecked = 0
+        var mismatches: [Mismatch] = []
+        var mismatchCount = 0
+        var countsByKind: [MismatchKind: Int] = [:]
+
+        mutating func record(_ mismatch: Mismatch) {
+            mismatchCount += 1
+            countsByKind[mismatch.kind, default: 0] += 1
+            if mismatches.count < Verifier.maximumReportedMismatches { mismatches.append(mismatch) }
+        }
+    }
+
+    static func summary(state: State, databases: Int, sourceSizes: [Int: Int], targetSizes: [Int: Int]) -> String {
+        let dbs = databases == 1 ? "1 db" : "\(databases) dbs"
+        let keys = state.keysChecked == 1 ? "1 key" : "\(state.keysChecked) keys"
+        guard state.mismatchCount == 0 else {
+            let kinds = MismatchKind.allCases.compactMap { kind -> String? in
+                guard let count = state.countsByKind[kind], count > 0 else { return nil }
+                return "\(count) \(kind.rawValue)"
+            }
+            return "\(state.mismatchCount) of \(keys) differ (\(kinds.joined(separator: ", ")))"
+        }
+        var line = state.keysChecked == 1 ? "1 key matches in \(dbs)" : "\(keys) match in \(dbs)"
+        if sourceSizes.filter({ $0.value > 0 }) != targetSizes.filter({ $0.value > 0 }) {
+            line += " (key counts changed while verifying)"
+        }
+        return line
+    }
+
+    /// What one side says about a batch of keys.
+    struct KeyFacts: Sendable {
+        var types: [String] = []
+        var ttls: [Int64] = []
+        var fingerprints: [ByteBuffer?] = []
+        var nextKeys: [ByteBuffer] = []
+        var nextCursor: String?
+    }
+
+    /// Pipelines `TYPE`, `PTTL` and the fingerprint of each key, then the next `SCAN` step when `cursor` is set.
+    private func facts(
+        _ keys: [ByteBuffer],
+        on connection: RESPConnection,
+        useDigest: Bool,
+        thenScan cursor: String?
+    ) async throws -> KeyFacts {
+        var commands: [RESPCommand] = []
+        commands.reserveCapacity(keys.count * 3 + 2)
+        for key in keys { commands.append(RESPCommand("TYPE", RESPArgument(key))) }
+        for key in keys { commands.append(RESPCommand("PTTL", RESPArgument(key))) }
+        if useDigest {
+            if !keys.isEmpty {
+                commands.append(RESPCommand("DEBUG", arguments: ["DIGEST-VALUE"] + keys.map { RESPArgument($0) }))
+            }
+        } else {
+            for key in keys { commands.append(RESPCommand("DUMP", RESPArgument(key))) }
+        }
+        if let cursor { commands.append(Keyspace.scanCommand(cursor: cursor, count: max(1, options.batchSize))) }
+        let replies = try await connection.pipeline(commands)
+        var facts = KeyFacts()
+        let count = keys.count
+        for index in 0..<count {
+            if let error = replies[index].serverError { throw RESPError.server(error) }
+            facts.types.append(replies[index].string ?? "none")
+            guard let ttl = replies[count + index].int else {
+                throw SyncError.unexpectedReply(command: "PTTL", reply: "\(replies[count + index])")
+            }
+            facts.ttls.append(ttl)
+        }
+        if useDigest {
+            if count > 0 {
+                let reply = replies[2 * count]
+                if let error = reply.serverError { throw RESPError.server(error) }
+                guard let digests = reply.array, digests.count == count else {
+                    throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
+                }
+                facts.fingerprints = digests.map(\.bytes)
+            }
+        } else {
+            for index in 0..<count {
+                let reply = replies[2 * count + index]
+                if let error = reply.serverError { throw RESPError.server(error) }
+                facts.fingerprints.append(reply.bytes)
+            }
+        }
+        if cursor != nil, let last = replies.last {
+            let step = try Keyspace.scanReply(last)
+            facts.nextKeys = step.elements
+            facts.nextCursor = step.cursor == "0" ? nil : step.cursor
+        }
+        return facts
+    }
+
+    private func compareSourceKeys(
+        _ database: Int,
+        useDigest: Bool,
+        state: inout State,
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws {
+        let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
+        let targetConnection: RESPConnection
+        do {
+            targetConnection = try await target.connect(database: database, clientName: options.clientName)
+        } catch {
+            await sourceConnection.close()
+            throw error
+        }
+        do {
+            var keys: [ByteBuffer] = []
+            var cursor: String? = "0"
+            while !keys.isEmpty || cursor != nil {
+                try Task.checkCancellation()
+                let batch = keys
+                let nextCursor = cursor
+                async let sourceFacts = facts(batch, on: sourceConnection, useDigest: useDigest, thenScan: nextCursor)
+                async let targetFacts = facts(batch, on: targetConnection, useDigest: useDigest, thenScan: nil)
+                let (onSource, onTarget) = try await (sourceFacts, targetFacts)
+                for index in batch.indices {
+                    try await compare(
+                        batch[index], index, onSource, onTarget, database: database, useDigest: useDigest,
+                        sourceConnection: sourceConnection, targetConnection: targetConnection, state: &state)
+                }
+                keys = onSource.nextKeys
+                cursor = onSource.nextCursor
+                state.keysDone += batch.count
+                if !batch.isEmpty { progress(min(state.keysDone, state.keysTotal), state.keysTotal) }
+            }
+        } catch {
+            await sourceConnection.close()
+            await targetConnection.close()
+            throw error
+        }
+        await sourceConnection.close()
+        await targetConnection.close()
+    }
+
+    private func compare(
+        _ key: ByteBuffer,
+        _ index: Int,
+        _ onSource: KeyFacts,
+        _ onTarget: KeyFacts,
+        database: Int,
+        useDigest: Bool,
+        sourceConnection: RESPConnection,
+        targetConnection: RESPConnection,
+        state: inout State
+    ) async throws {
+        let sourceType = onSource.types[index]
+        let sourceTTL = onSource.ttls[index]
+        guard sourceType != "none" else { return }  // deleted or expired on the source meanwhile
+        state.keysChecked += 1
+        let tolerance = Int64(options.ttlToleranceMilliseconds)
+        let targetType = onTarget.types[index]
+        let targetTTL = onTarget.ttls[index]
+        func report(_ kind: MismatchKind, _ detail: String) {
+            state.record(Mismatch(database: database, key: KeyText.printable(key), kind: kind, detail: detail))
+        }
+        if targetType == "none" {
+            if sourceTTL >= 0 && sourceTTL <= tolerance { return }  // about to expire on the source too
+            report(.missing, "missing on the target")
+            return
+        }
+        if sourceType != targetType {
+            report(.type, "source \(sourceType), target \(targetType)")
+            return
+        }
+        let sourceFingerprint = onSource.fingerprints[index]
+        let targetFingerprint = onTarget.fingerprints[index]
+        if sourceFingerprint != targetFingerprint {
+            // A digest also covers whether the key has an expiry; when only that differs, the TTL check reports it.
+            let expiryPresenceDiffers = (sourceTTL == -1) != (targetTTL == -1)
+            if useDigest && !expiryPresenceDiffers {
+                let sourceText = sourceFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
+                let targetText = targetFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
+                report(.value, "value differs (digest \(sourceText)… vs \(targetText)…)")
+                return
+            }
+            async let sourceContent = Self.content(of: key, type: sourceType, on: sourceConnection)
+            async let targetContent = Self.content(of: key, type: targetType, on: targetConnection)
+            if try await sourceContent != targetContent {
+                report(.value, "value differs")
+                return
+            }
+        }
+        switch (sourceTTL, targetTTL) {
+        case (-1, -1):
+            break
+        case (-1, _):
+            report(.ttl, "source persistent, target ttl \(targetTTL) ms")
+        case (_, -1):
+            report(.ttl, "source ttl \(sourceTTL) ms, target persistent")
+        default:
+            if abs(sourceTTL - targetTTL) > tolerance {
+                report(.ttl, "source ttl \(sourceTTL) ms, target ttl \(targetTTL) ms")
+            }
+        }
+    }
+
+    /// The logical content of a key as a list of byte strings, independent of its encoding.
+    static func content(of key: ByteBuffer, type: String, on connection: RESPConnection) async throws -> [ByteBuffer] {
+        let command: RESPCommand
+        var sortPairs = false
+        var sortElements = false
+        switch type {
+        case "string": command = RESPCommand("GET", RESPArgument(key))
+        case "list": command = RESPCommand("LRANGE", RESPArgument(key), 0, -1)
+        case "hash":
+            command = RESPCommand("HGETALL", RESPArgument(key))
+            sortPairs = true
+        case "set":
+            command = RESPCommand("SMEMBERS", RESPArgument(key))
+            sortElements = true
+        case "zset": command = RESPCommand("ZRANGE", RESPArgument(key), 0, -1, "WITHSCORES")
+        case "stream": command = RESPCommand("XRANGE", RESPArgument(key), "-", "+")
+        default: command = RESPCommand("DUMP", RESPArgument(key))
+        }
+        let reply = try await connection.send(command)
+        var flat: [ByteBuffer] = []
+        flatten(reply, into: &flat)
+        if sortElements {
+            flat.sort { $0.readableBytesView.lexicographicallyPrecedes($1.readableBytesView) }
+        } else if sortPairs {
+            var pairs = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+            pairs.sort { $0.0.readableBytesView.lexicographicallyPrecedes($1.0.readableBytesView) }
+            flat = pairs.flatMap { [$0.0, $0.1] }
+        }
+        return flat
+    }
+
+    private static func flatten(_ value: RESPValue, into flat: inout [ByteBuffer]) {
+        if let elements = value.array {
+            for element in elements { flatten(element, into: &flat) }
+        } else if let bytes = value.bytes {
+            flat.append(bytes)
+        } else if let number = value.int {
+            flat.append(ByteBuffer(string: String(number)))
+        }
+    }
+
+    private func findExtraKeys(
+        _ database: Int,
+        state: inout State,
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws {
+        let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
+        let targetConnection: RESPConnection
+        do {
+            targetConnection = try await target.connect(database: database, clientName: options.clientName)
+        } catch {
+            await sourceConnection.close()
+            throw error
+        }
+        do {
+            let batchSize = max(1, options.batchSize)
+            var cursor = "0"
+            repeat {
+                try Task.checkCancellation()
+                let step = try Keyspace.scanReply(
+                    try await targetConnection.send(Keyspace.scanCommand(cursor: cursor, count: batchSize)))
+                cursor = step.cursor
+                let keys = step.elements
+                let exists = try await sourceConnection.pipeline(keys.map { RESPCommand("EXISTS", RESPArgument($0)) })
+                let candidates = keys.indices.filter { exists[$0].int == 0 }
+                if !candidates.isEmpty {
+                    let ttls = try await targetConnection.pipeline(
+                        candidates.map { RESPCommand("PTTL", RESPArgument(keys[$0])) })
+                    for (position, index) in candidates.enumerated() {
+                        let ttl = ttls[position].int ?? -2
+                        if ttl == -2 { continue }  // gone from the target too
+                        if ttl >= 0 && ttl <= Int64(options.ttlToleranceMilliseconds) { continue }  // expiring
+                        state.record(
+                            Mismatch(
+                                database: database, key: KeyText.printable(keys[index]), kind: .extra,
+                                detail: "only on the target"))
+                    }
+                }
+                state.keysDone += keys.count
+                if !keys.isEmpty { progress(min(state.keysDone, state.keysTotal), state.keysTotal) }
+            } while cursor != "0"
+        } catch {
+            await sourceConnection.close()
+            await targetConnection.close()
+            throw error
+        }
+        await sourceConnection.close()
+        await targetConnection.close()
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import KVMoveRESP
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A throwaway `redis-server` on a free loopback port, with a password, no persistence and its own directory.
+///
+/// Use `RedisServerFixture.with { server in … }`, which stops the server and removes its directory even when
+/// the body throws. Gate tests with `.enabled(if: RedisServerFixture.shouldRun)`: without `redis-server` they
+/// are skipped, except when `CI=true`, where starting the fixture fails with a message that says what to install.
+/// The readiness check connects as `kvmove-fixture`, so activity probes that ignore kvmove's clients ignore it too.
+struct RedisServerFixture: Sendable {
+    /// Why a server could not be started.
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let port: Int
+    let password: String?
+    let directory: URL
+    private let processID: pid_t
+
+    /// The `redis-server` binary: `$REDIS_SERVER`, else the first of the usual install locations that exists.
+    static var executablePath: String? {
+        if let path = ProcessInfo.processInfo.environment["REDIS_SERVER"], !path.isEmpty { return path }
+        return ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether CI asked for every integration test to run.
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// True when `redis-server` exists, or when it must (CI), so the test runs and fails loudly.
+    static var shouldRun: Bool { executablePath != nil || isCI }
+
+    /// The reason shown when a test is skipped.
+    static let skipReason: Comment =
+        "redis-server is not installed (set REDIS_SERVER or install it; CI=true makes this a failure)"
+
+    /// Connection settings for this server.
+    func configuration(
+        database: Int = 0,
+        protocolVersion: Int = 2,
+        maxBytesInFlight: Int = 8 << 20,
+        clientName: String? = nil
+    ) -> RESPConnection.Configuration {
+        RESPConnection.Configuration(
+            host: "127.0.0.1", port: port, password: password, database: database, protocolVersion: protocolVersion,
+            maxBytesInFlight: maxBytesInFlight, clientName: clientName)
+    }
+
+    /// Opens a connection to this server.
+    func connect(database: Int = 0, protocolVersion: Int = 2, clientName: String? = nil) async throws -> RESPConnection
+    {
+        try await RESPConnection.connect(
+            configuration(database: database, protocolVersion: protocolVersion, clientName: clientName))
+    }
+
+    /// Starts a server, runs `body` with it and stops it afterwards.
+    static func with<T>(
+        password: String? = "fixture-\(UInt32.random(in: 0...UInt32.max))",
+        arguments: [String] = [],
+        _ body: (RedisServerFixture) async throws -> T
+    ) async throws -> T {
+        let server = try await start(password: password, arguments: arguments)
+        do {
+            let result = try await body(server)
+            server.stop()
+            return result
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
+    /// Starts a server and waits until it answers `PING`; call `stop()` when done.
+    static func start(password: String?, arguments: [String] = []) async throws -> RedisServerFixture {
+        guard let executable = executablePath else {
+            throw StartError(
+                description: "redis-server was not found (looked at $REDIS_SERVER, /usr/bin, /usr/local/bin, "
+                    + "/opt/homebrew/bin); CI=true requires it: install the redis-server package")
+        }
+        var lastError: (any Error)?
+        for _ in 0..<3 {  // a free port can be taken between probing and binding; try another one
+            do {
+                return try await launch(executable: executable, password: password, arguments: arguments)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? StartError(description: "redis-server did not start")
+    }
+
+    private static func launch(executable: String, password: String?, arguments: [String]) async throws
+        -> RedisServerFixture
+    {
+        let port = try freePort()
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("kvmove-redis-\(port)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let all =
+            [
+                executable, "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
+                "--daemonize", "no", "--enable-debug-command", "local",
+            ] + (password.map { ["--requirepass", $0] } ?? []) + arguments
+        let processID = try spawn(all)
+        let server = RedisServerFixture(port: port, password: password, directory: directory, processID: processID)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard server.isRunning else { break }
+            if let connection = try? await server.connect(clientName: "kvmove-fixture") {
+                let pong = try? await connection.send(RESPCommand("PING"))
+                await connection.close()
+                if pong == .simpleString("PONG") { return server }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+        server.stop()
+        throw StartError(description: "redis-server on port \(port) did not become ready: \(log.suffix(500))")
+    }
+
+    /// Whether the server process has not exited yet.
+    private var isRunning: Bool {
+        kill(processID, 0) == 0 && waitpid(processID, nil, WNOHANG) == 0
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory.
+    func stop() {
+        if kill(processID, SIGTERM) == 0 {
+            var status: Int32 = 0
+            var waited = 0
+            while waitpid(processID, &status, WNOHANG) == 0 {
+                if waited == 500 { kill(processID, SIGKILL) }
+                usleep(10_000)
+                waited += 1
+            }
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Starts a process with default signal handling and an empty signal mask.
+    ///
+    /// Foundation's `Process` passes on the test runner's blocked signals, and a `redis-server` that blocks
+    /// SIGTERM never stops.
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        #if canImport(Darwin)
+            var attributes: posix_spawnattr_t? = nil
+            var actions: posix_spawn_file_actions_t? = nil
+        #else
+            var attributes = posix_spawnattr_t()
+            var actions = posix_spawn_file_actions_t()
+        #endif
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var processID: pid_t = 0
+        let result = posix_spawn(&processID, arguments[0], &actions, &attributes, cArguments, environ)
+        guard result == 0 else {
+            throw StartError(description: "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        return processID
+    }
+
+    /// Asks the kernel for a free loopback TCP port.
+    private static func freePort() throws -> Int {
+        #if canImport(Glibc)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw StartError(description: "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw StartError(description: "bind() failed") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { throw StartError(description: "getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
