@@ -72,11 +72,6 @@ package struct RedisServer: Sendable {
         return pid
     }
 
-    /// Stops a server: SIGTERM (which flushes the append-only file), then SIGKILL after `grace`.
-    package func stop(pid: Int32?, grace: Duration = .seconds(20)) async {
-        await ProcessControl.terminate(pid, grace: grace)
-    }
-
     private func writeConfig(id: String, port: Int, layout: SandboxLayout) throws {
         func quoted(_ url: URL) -> String {
             "\"" + url.path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")

@@ -150,7 +150,12 @@ extension LocalProvider {
     }
 
     /// Records the group's channel (when missing) and starts its worker (when not running).
+    ///
+    /// Both members are started first when their processes do not run: a create interrupted
+    /// before its server started is finished here, as the cloud finishes an order on its own.
     func startChannel(groupId: String, sourceId: String, targetId: String, _ sandbox: Sandbox) async throws {
+        try await sandbox.ensureRunning(sourceId)
+        try await sandbox.ensureRunning(targetId)
         try await sandbox.store.change { state in
             state.update(group: groupId) { group in
                 if group.channel?.target != targetId {

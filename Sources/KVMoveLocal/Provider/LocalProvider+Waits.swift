@@ -34,6 +34,8 @@ extension LocalProvider {
                 return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)")
             case .initializing:
                 if !ProcessControl.isAlive(channel.pid) {
+                    try await sandbox.ensureRunning(sourceId)
+                    try await sandbox.ensureRunning(targetId)
                     if try await sandbox.ensureWorker(groupId), !restarted {
                         restarted = true
                         context.progress(StepProgress(message: "the channel worker was not running; restarted it"))

@@ -97,6 +97,22 @@ package struct Sandbox: Sendable {
             }
             return
         }
+        // A kvmove killed between starting a server and recording it leaves the server running:
+        // adopt it when it answers on the recorded port, stop it otherwise.
+        if let text = try? String(contentsOf: layout.pidFile(id), encoding: .utf8),
+            let orphan = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), ProcessControl.isAlive(orphan)
+        {
+            if (try? await InstanceProbe.ping(port: record.port, password: try password(id))) == true {
+                try await store.change { state in
+                    state.update(instance: id) {
+                        $0.pid = orphan
+                        if $0.lifecycle != .released { $0.lifecycle = .normal }
+                    }
+                }
+                return
+            }
+            await ProcessControl.terminate(orphan, grace: .seconds(20))
+        }
         let server = try server()
         var port = record.port
         for attempt in 1...5 {
@@ -120,7 +136,13 @@ package struct Sandbox: Sendable {
     /// Stops instance `id`'s process (flushing its data) and forgets the pid.
     package func stopInstance(_ id: String) async throws {
         guard let record = try store.read().instance(id) else { return }
-        await RedisServer(executable: "redis-server").stop(pid: record.pid)
+        await ProcessControl.terminate(record.pid, grace: .seconds(20))
+        // Also a server started by a kvmove that was killed before it recorded the pid.
+        if let text = try? String(contentsOf: layout.pidFile(id), encoding: .utf8),
+            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != record.pid
+        {
+            await ProcessControl.terminate(pid, grace: .seconds(20))
+        }
         try await store.change { $0.update(instance: id) { $0.pid = nil } }
     }
 

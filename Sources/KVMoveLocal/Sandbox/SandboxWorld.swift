@@ -207,7 +207,7 @@ package struct SandboxWorld: Sendable {
                 try await sandbox.stopWorker(group.id)
                 events(.stopped("channel worker of \(group.id)"))
             }
-            for record in state.instances where ProcessControl.isAlive(record.pid) {
+            for record in state.instances where ProcessControl.isAlive(record.pid) || hasOrphan(record.id) {
                 try await sandbox.stopInstance(record.id)
                 events(.stopped("\(record.id) (\(record.name))"))
             }
@@ -215,6 +215,11 @@ package struct SandboxWorld: Sendable {
         if purge, FileManager.default.fileExists(atPath: sandbox.layout.root.path) {
             try FileManager.default.removeItem(at: sandbox.layout.root)
         }
+    }
+
+    private func hasOrphan(_ id: String) -> Bool {
+        guard let text = try? String(contentsOf: sandbox.layout.pidFile(id), encoding: .utf8) else { return false }
+        return ProcessControl.isAlive(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
     // MARK: - Credentials
