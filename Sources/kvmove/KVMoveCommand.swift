@@ -25,7 +25,7 @@ struct KVMoveCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ValidateCommand.self, PlanCommand.self, ApplyCommand.self, ShowCommand.self, GraphCommand.self,
-            UnlockCommand.self, CompletionCommand.self,
+            UnlockCommand.self, CompletionCommand.self, SandboxCommand.self,
         ]
     )
 }

@@ -35,14 +35,27 @@ struct CLITests {
     func providerMissing() throws {
         var cli = try CLIHarness(world: nil)
         cli.environment.removeValue(forKey: "KVMOVE_FAKE_WORLD")
-        try cli.write("orders.yaml", migrationYAML())
+        try cli.write(
+            "orders.yaml", migrationYAML().replacingOccurrences(of: "provider: local", with: "provider: aliyun"))
         let result = try cli.run("plan", "-f", "orders.yaml")
         #expect(result.code == 1)
         #expect(
             result.err.contains(
-                "orders.yaml:6:13: error: migration \"orders-cache\": provider \"local\" is not available in this build"
+                "orders.yaml:6:13: error: migration \"orders-cache\": provider \"aliyun\" is not available in this build"
             ))
         #expect(!result.err.contains("Fatal error"))
+    }
+
+    @Test("plan: provider local with no sandbox refuses at the source line and creates nothing")
+    func localWithoutSandbox() throws {
+        var cli = try CLIHarness(world: nil)
+        cli.environment.removeValue(forKey: "KVMOVE_FAKE_WORLD")
+        cli.environment.removeValue(forKey: "KVMOVE_SANDBOX")
+        try cli.write("orders.yaml", migrationYAML())
+        let result = try cli.run("plan", "-f", "orders.yaml")
+        #expect(result.code == 1)
+        #expect(result.err.contains("source instance r-bp1zxszhcgatnx0001 was not found in region cn-hangzhou"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent(".kvmove/sandbox").path))
     }
 
     @Test("plan: text with summary, detailed exit code 2 with changes, 0 when converged")

@@ -27,6 +27,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var specs: SpecOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var sandbox: SandboxOptions
 
     @Flag(help: "Walk the same steps and print every provider call that would be made; change nothing.")
     var dryRun = false
@@ -78,7 +79,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let color = Terminal.colorEnabled(disabledByFlag: noColor)
-        let registry = try ProviderRegistry()
+        let registry = try ProviderRegistry(sandbox: sandbox)
         let pipeline = Pipeline(registry: registry)
         let plan: Plan
         let stateDirectory: URL

@@ -23,6 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var specs: SpecOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var sandbox: SandboxOptions
 
     @Option(
         name: [.customLong("out", withSingleDash: true), .customLong("out")],
@@ -36,7 +37,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let pipeline = Pipeline(registry: try ProviderRegistry())
+            let pipeline = Pipeline(registry: try ProviderRegistry(sandbox: sandbox))
             let color = output.useColor
             let (specs, files) = try pipeline.load(specs.paths, color: color)
             let observed = try await pipeline.observe(specs)

@@ -1,11 +1,14 @@
 import Foundation
 import KVMoveCore
+import KVMoveLocal
 import KVMoveTestSupport
 
 /// The one place that knows every provider.
 ///
-/// Spec names `local` and `aliyun` are part of the spec language; their providers arrive in
-/// their own modules. Until one is built in, naming it is a clear error, not a crash.
+/// Spec names `local` and `aliyun` are part of the spec language. `local` is the sandbox of
+/// real redis-server processes (`KVMoveLocal`); each migration's sandbox is `--sandbox`, else
+/// `KVMOVE_SANDBOX`, else `.kvmove/sandbox` beside its spec file. `aliyun` arrives in its own
+/// module; until it is built in, naming it is a clear error, not a crash.
 ///
 /// Test hook: when `KVMOVE_FAKE_WORLD` names a JSON world file, every provider name is served
 /// by the fake cloud in `KVMoveTestSupport`, so the CLI can be exercised end to end without a
@@ -15,8 +18,12 @@ struct ProviderRegistry: Sendable {
     static let known = ["local", "aliyun"]
 
     private let fakeWorld: FakeWorldStore?
+    private let sandboxDirectory: String?
+    private let environment: [String: String]
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(sandbox: SandboxOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.sandboxDirectory = sandbox?.directory
+        self.environment = environment
         if let path = environment["KVMOVE_FAKE_WORLD"], !path.isEmpty {
             do {
                 fakeWorld = try FakeWorldStore(file: URL(fileURLWithPath: path))
@@ -40,10 +47,16 @@ struct ProviderRegistry: Sendable {
         guard Self.known.contains(name) else {
             throw CLIError("provider \"\(name)\" is unknown; kvmove knows: \(Self.known.joined(separator: ", "))")
         }
+        if name == "local" {
+            let (directory, environment) = (sandboxDirectory, environment)
+            return LocalProvider(sandboxFor: { spec in
+                SandboxLayout.resolve(
+                    explicit: directory, environment: environment, specFile: spec.locations.document?.file)
+            })
+        }
         throw CLIError(
             "provider \"\(name)\" is not available in this build of kvmove yet; "
-                + "plan and apply need a provider to observe the instances. This build can validate specs "
-                + "(kvmove validate) but has no provider compiled in"
+                + "use provider: local (a sandbox of real redis-server processes, see kvmove sandbox --help)"
         )
     }
 }

@@ -1,0 +1,235 @@
+import KVMoveCore
+
+/// The emulated cloud of one sandbox, as persisted in `state.json`.
+///
+/// Passwords are never part of it: each instance's password lives only in its 0600 file.
+package struct SandboxState: Codable, Hashable, Sendable {
+    /// The format version of `state.json`.
+    package static let currentVersion = 1
+
+    package var version: Int
+    /// The declared sandbox's `metadata.name`, once `sandbox up` ran.
+    package var name: String?
+    package var regions: [SandboxRegion]
+    package var vpcs: [VPCRecord]
+    package var vSwitches: [VSwitchRecord]
+    package var instances: [InstanceRecord]
+    package var groups: [GroupRecord]
+    /// The last verification per migration name.
+    package var verifications: [String: VerificationRecord]
+
+    package init() {
+        version = Self.currentVersion
+        name = nil
+        regions = []
+        vpcs = []
+        vSwitches = []
+        instances = []
+        groups = []
+        verifications = [:]
+    }
+
+    /// The instance with `id`, released or not.
+    package func instance(_ id: String) -> InstanceRecord? { instances.first { $0.id == id } }
+
+    /// The group with `id`.
+    package func group(_ id: String) -> GroupRecord? { groups.first { $0.id == id } }
+
+    /// Changes the instance with `id`, when there is one.
+    package mutating func update(instance id: String, _ change: (inout InstanceRecord) throws -> Void) rethrows {
+        guard let index = instances.firstIndex(where: { $0.id == id }) else { return }
+        try change(&instances[index])
+    }
+
+    /// Changes the group with `id`, when there is one.
+    package mutating func update(group id: String, _ change: (inout GroupRecord) throws -> Void) rethrows {
+        guard let index = groups.firstIndex(where: { $0.id == id }) else { return }
+        try change(&groups[index])
+    }
+}
+
+/// A VPC of the emulated cloud.
+package struct VPCRecord: Codable, Hashable, Sendable {
+    package var id: String
+    package var region: String
+
+    package init(id: String, region: String) {
+        self.id = id
+        self.region = region
+    }
+}
+
+/// A vSwitch: one zone of one VPC.
+package struct VSwitchRecord: Codable, Hashable, Sendable {
+    package var id: String
+    package var vpcId: String
+    package var zone: String
+
+    package init(id: String, vpcId: String, zone: String) {
+        self.id = id
+        self.vpcId = vpcId
+        self.zone = zone
+    }
+}
+
+/// The lifecycle an instance record goes through, as the cloud names it.
+package enum InstanceLifecycle: String, Codable, Hashable, Sendable {
+    case creating = "Creating"
+    case normal = "Normal"
+    case changing = "Changing"
+    case released = "Released"
+}
+
+/// One instance: a redis-server process and its attributes.
+package struct InstanceRecord: Codable, Hashable, Sendable {
+    package var id: String
+    package var name: String
+    package var region: String
+    package var zone: String
+    package var vpcId: String
+    package var vSwitchId: String
+    package var instanceClass: String
+    package var engineVersion: String
+    package var minorVersion: String
+    package var billing: Billing
+    package var tags: [String: String]
+    package var groupId: String?
+    package var lifecycle: InstanceLifecycle
+    /// The loopback port the server listens on; kept across restarts.
+    package var port: Int
+    /// The server's process id while it runs.
+    package var pid: Int32?
+    /// The idempotency token of the create that made it.
+    package var token: String
+    /// True once its declared seed data was written completely.
+    package var seeded: Bool
+
+    package init(
+        id: String,
+        name: String,
+        region: String,
+        zone: String,
+        vpcId: String,
+        vSwitchId: String,
+        instanceClass: String,
+        engineVersion: String,
+        minorVersion: String,
+        billing: Billing,
+        tags: [String: String] = [:],
+        groupId: String? = nil,
+        lifecycle: InstanceLifecycle = .creating,
+        port: Int,
+        pid: Int32? = nil,
+        token: String,
+        seeded: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.region = region
+        self.zone = zone
+        self.vpcId = vpcId
+        self.vSwitchId = vSwitchId
+        self.instanceClass = instanceClass
+        self.engineVersion = engineVersion
+        self.minorVersion = minorVersion
+        self.billing = billing
+        self.tags = tags
+        self.groupId = groupId
+        self.lifecycle = lifecycle
+        self.port = port
+        self.pid = pid
+        self.token = token
+        self.seeded = seeded
+    }
+
+    /// False once released.
+    package var isLive: Bool { lifecycle != .released }
+}
+
+/// An active-active group and its channel.
+package struct GroupRecord: Codable, Hashable, Sendable {
+    package var id: String
+    package var name: String
+    /// Member instance ids, first member first.
+    package var members: [String]
+    package var tags: [String: String]
+    package var token: String
+    /// The sync channel into the second member, while there is one.
+    package var channel: ChannelRecord?
+
+    package init(
+        id: String,
+        name: String,
+        members: [String],
+        tags: [String: String],
+        token: String,
+        channel: ChannelRecord? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.members = members
+        self.tags = tags
+        self.token = token
+        self.channel = channel
+    }
+}
+
+/// The channel worker of a group: what it copies and how far it got.
+package struct ChannelRecord: Codable, Hashable, Sendable {
+    package var source: String
+    package var target: String
+    /// The worker's process id, while one was started.
+    package var pid: Int32?
+    package var phase: ObservedSync.Phase
+    /// 0…1.
+    package var progress: Double
+    package var keysDone: Int
+    package var keysTotal: Int
+    /// Replication lag in seconds, once a live channel reports one.
+    package var lagSeconds: Double?
+    /// A short message, password-free: what the worker is doing, or why it failed.
+    package var message: String?
+    /// When the worker last wrote, ISO 8601.
+    package var heartbeat: String?
+
+    package init(
+        source: String,
+        target: String,
+        pid: Int32? = nil,
+        phase: ObservedSync.Phase = .initializing,
+        progress: Double = 0,
+        keysDone: Int = 0,
+        keysTotal: Int = 0,
+        lagSeconds: Double? = nil,
+        message: String? = nil,
+        heartbeat: String? = nil
+    ) {
+        self.source = source
+        self.target = target
+        self.pid = pid
+        self.phase = phase
+        self.progress = progress
+        self.keysDone = keysDone
+        self.keysTotal = keysTotal
+        self.lagSeconds = lagSeconds
+        self.message = message
+        self.heartbeat = heartbeat
+    }
+}
+
+/// The last verification of a migration's target against its source.
+package struct VerificationRecord: Codable, Hashable, Sendable {
+    package var passed: Bool
+    /// When it ran, ISO 8601.
+    package var at: String
+    package var summary: String
+    /// Where the JSON report was written.
+    package var report: String?
+
+    package init(passed: Bool, at: String, summary: String, report: String? = nil) {
+        self.passed = passed
+        self.at = at
+        self.summary = summary
+        self.report = report
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import KVMoveLocal
+
+/// Renders `kvmove sandbox status` as two aligned tables.
+enum SandboxStatusRenderer {
+    static func render(_ status: SandboxStatus) -> String {
+        var out = "Sandbox \(status.name.map { "\($0) " } ?? "")in \(status.sandbox)\n\n"
+        if status.instances.isEmpty {
+            out += "No instances.\n"
+        } else {
+            var rows = [
+                ["INSTANCE", "NAME", "VPC", "ZONE", "ENDPOINT", "STATUS", "VERSION", "MEMORY", "KEYS", "GROUP"]
+            ]
+            for instance in status.instances {
+                let keys =
+                    instance.keys.map { keys in
+                        keys.isEmpty
+                            ? "0"
+                            : keys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    } ?? "-"
+                rows.append([
+                    instance.id, instance.name, instance.vpcId, instance.zone, instance.endpoint, instance.status,
+                    instance.minorVersion, instance.usedMemoryBytes.map(bytes) ?? "-", keys, instance.groupId ?? "-",
+                ])
+            }
+            out += table(rows)
+        }
+        if !status.groups.isEmpty {
+            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "LAG", "WORKER"]]
+            for group in status.groups {
+                let progress =
+                    group.progress.map { p in
+                        "\(Int((p * 100).rounded()))%"
+                            + (group.keysTotal.map { $0 > 0 ? " (\(group.keysDone ?? 0)/\($0) keys)" : "" } ?? "")
+                    } ?? "-"
+                rows.append([
+                    group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress,
+                    group.lagSeconds.map { String(format: "%.1fs", $0) } ?? "-",
+                    group.phase == nil ? "-" : (group.workerRunning ? "running" : "stopped"),
+                ])
+            }
+            out += "\n" + table(rows)
+        }
+        return out
+    }
+
+    private static func table(_ rows: [[String]]) -> String {
+        var widths = [Int](repeating: 0, count: rows.map(\.count).max() ?? 0)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    private static func bytes(_ count: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}
