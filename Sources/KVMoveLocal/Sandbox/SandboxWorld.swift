@@ -1,5 +1,6 @@
 import Foundation
 import KVMoveCore
+import KVMoveRESP
 import Synchronization
 
 /// What `sandbox up` did, one line each, for the CLI to print.
