@@ -1,10 +1,12 @@
 import KVMoveRESP
 import NIOCore
+import Synchronization
 
 /// Compares a source and a target key by key: type, value fingerprint and TTL, both ways.
 ///
-/// For each database: `SCAN` the source and, per batch, pipeline `TYPE`, `PTTL` and a value fingerprint on
-/// both sides at once; then `SCAN` the target and look for keys the source does not have (`EXISTS`). The
+/// For each database: `SCAN` the source and, per batch, pipeline `PTTL` and a value fingerprint on both
+/// sides at once (`TYPE` only for keys whose fingerprints differ). At the same time, `SCAN` the target and
+/// look for keys the source does not have (`EXISTS`). The
 /// fingerprint is `DEBUG DIGEST-VALUE` when both servers allow it: it is encoding-independent (a listpack
 /// and a hashtable with the same content digest alike). Otherwise it is the `DUMP` payload, which differs
 /// when the same content is stored in another encoding or hash-table order; so when payloads of keys of
@@ -87,13 +89,18 @@ package struct Verifier: Sendable {
         await sourceControl.close()
         await targetControl.close()
 
-        var state = State(keysTotal: sourceSizes.values.reduce(0, +) + targetSizes.values.reduce(0, +))
+        let counter = ProgressCounter(total: sourceSizes.values.reduce(0, +) + targetSizes.values.reduce(0, +))
+        let report: @Sendable (Int) -> Void = { scanned in
+            let (done, total) = counter.add(scanned)
+            progress(done, total)
+        }
+        // The source pass and the search for extra keys use their own connections and run side by side.
+        async let extras = findExtraKeys(in: targetSizes.keys.sorted(), progress: report)
+        var state = State()
         for database in sourceSizes.keys.sorted() {
-            try await compareSourceKeys(database, useDigest: useDigest, state: &state, progress: progress)
+            try await compareSourceKeys(database, useDigest: useDigest, state: &state, progress: report)
         }
-        for database in targetSizes.keys.sorted() {
-            try await findExtraKeys(database, state: &state, progress: progress)
-        }
+        state.merge(try await extras)
 
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -112,10 +119,8 @@ package struct Verifier: Sendable {
         return reply.first?.array != nil
     }
 
-    /// Running totals of a verification.
-    struct State {
-        var keysTotal: Int
-        var keysDone = 0
+    /// Running totals of one pass of a verification.
+    struct State: Sendable {
         var keysChecked = 0
         var mismatches: [Mismatch] = []
         var mismatchCount = 0
@@ -125,6 +130,29 @@ package struct Verifier: Sendable {
             mismatchCount += 1
             countsByKind[mismatch.kind, default: 0] += 1
             if mismatches.count < Verifier.maximumReportedMismatches { mismatches.append(mismatch) }
+        }
+
+        mutating func merge(_ other: State) {
+            keysChecked += other.keysChecked
+            mismatchCount += other.mismatchCount
+            countsByKind.merge(other.countsByKind, uniquingKeysWith: +)
+            mismatches += other.mismatches.prefix(Verifier.maximumReportedMismatches - mismatches.count)
+        }
+    }
+
+    /// Keys scanned so far by both passes.
+    final class ProgressCounter: Sendable {
+        private let done = Mutex(0)
+        let total: Int
+
+        init(total: Int) { self.total = total }
+
+        func add(_ count: Int) -> (done: Int, total: Int) {
+            let now = done.withLock { value in
+                value += count
+                return value
+            }
+            return (min(now, total), total)
         }
     }
 
@@ -147,14 +175,17 @@ package struct Verifier: Sendable {
 
     /// What one side says about a batch of keys.
     struct KeyFacts: Sendable {
-        var types: [String] = []
+        /// `PTTL` of each key: -2 when it does not exist, -1 when it is persistent.
         var ttls: [Int64] = []
         var fingerprints: [ByteBuffer?] = []
         var nextKeys: [ByteBuffer] = []
         var nextCursor: String?
     }
 
-    /// Pipelines `TYPE`, `PTTL` and the fingerprint of each key, then the next `SCAN` step when `cursor` is set.
+    /// Pipelines `PTTL` and the fingerprint of each key, then the next `SCAN` step when `cursor` is set.
+    ///
+    /// `TYPE` is not asked for: digests and `DUMP` payloads both cover the type, so it is fetched only for
+    /// keys whose fingerprints differ.
     private func facts(
         _ keys: [ByteBuffer],
         on connection: RESPConnection,
@@ -162,8 +193,7 @@ package struct Verifier: Sendable {
         thenScan cursor: String?
     ) async throws -> KeyFacts {
         var commands: [RESPCommand] = []
-        commands.reserveCapacity(keys.count * 3 + 2)
-        for key in keys { commands.append(RESPCommand("TYPE", RESPArgument(key))) }
+        commands.reserveCapacity(keys.count * 2 + 2)
         for key in keys { commands.append(RESPCommand("PTTL", RESPArgument(key))) }
         if useDigest {
             if !keys.isEmpty {
@@ -176,17 +206,16 @@ package struct Verifier: Sendable {
         let replies = try await connection.pipeline(commands)
         var facts = KeyFacts()
         let count = keys.count
+        facts.ttls.reserveCapacity(count)
         for index in 0..<count {
-            if let error = replies[index].serverError { throw RESPError.server(error) }
-            facts.types.append(replies[index].string ?? "none")
-            guard let ttl = replies[count + index].int else {
-                throw SyncError.unexpectedReply(command: "PTTL", reply: "\(replies[count + index])")
+            guard let ttl = replies[index].int else {
+                throw SyncError.unexpectedReply(command: "PTTL", reply: "\(replies[index])")
             }
             facts.ttls.append(ttl)
         }
         if useDigest {
             if count > 0 {
-                let reply = replies[2 * count]
+                let reply = replies[count]
                 if let error = reply.serverError { throw RESPError.server(error) }
                 guard let digests = reply.array, digests.count == count else {
                     throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
@@ -195,7 +224,7 @@ package struct Verifier: Sendable {
             }
         } else {
             for index in 0..<count {
-                let reply = replies[2 * count + index]
+                let reply = replies[count + index]
                 if let error = reply.serverError { throw RESPError.server(error) }
                 facts.fingerprints.append(reply.bytes)
             }
@@ -212,7 +241,7 @@ package struct Verifier: Sendable {
         _ database: Int,
         useDigest: Bool,
         state: inout State,
-        progress: @escaping @Sendable (Int, Int) -> Void
+        progress: @escaping @Sendable (Int) -> Void
     ) async throws {
         let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
         let targetConnection: RESPConnection
@@ -239,8 +268,7 @@ package struct Verifier: Sendable {
                 }
                 keys = onSource.nextKeys
                 cursor = onSource.nextCursor
-                state.keysDone += batch.count
-                if !batch.isEmpty { progress(min(state.keysDone, state.keysTotal), state.keysTotal) }
+                if !batch.isEmpty { progress(batch.count) }
             }
         } catch {
             await sourceConnection.close()
@@ -262,28 +290,32 @@ package struct Verifier: Sendable {
         targetConnection: RESPConnection,
         state: inout State
     ) async throws {
-        let sourceType = onSource.types[index]
         let sourceTTL = onSource.ttls[index]
-        guard sourceType != "none" else { return }  // deleted or expired on the source meanwhile
+        guard sourceTTL != -2 else { return }  // deleted or expired on the source meanwhile
         state.keysChecked += 1
         let tolerance = Int64(options.ttlToleranceMilliseconds)
-        let targetType = onTarget.types[index]
         let targetTTL = onTarget.ttls[index]
         func report(_ kind: MismatchKind, _ detail: String) {
             state.record(Mismatch(database: database, key: KeyText.printable(key), kind: kind, detail: detail))
         }
-        if targetType == "none" {
+        if targetTTL == -2 {
             if sourceTTL >= 0 && sourceTTL <= tolerance { return }  // about to expire on the source too
             report(.missing, "missing on the target")
-            return
-        }
-        if sourceType != targetType {
-            report(.type, "source \(sourceType), target \(targetType)")
             return
         }
         let sourceFingerprint = onSource.fingerprints[index]
         let targetFingerprint = onTarget.fingerprints[index]
         if sourceFingerprint != targetFingerprint {
+            async let sourceTypeReply = sourceConnection.send(RESPCommand("TYPE", RESPArgument(key)))
+            async let targetTypeReply = targetConnection.send(RESPCommand("TYPE", RESPArgument(key)))
+            let (sourceType, targetType) = try await (
+                sourceTypeReply.string ?? "none", targetTypeReply.string ?? "none"
+            )
+            if sourceType == "none" { return }  // deleted on the source meanwhile
+            if sourceType != targetType {
+                report(.type, "source \(sourceType), target \(targetType)")
+                return
+            }
             // A digest also covers whether the key has an expiry; when only that differs, the TTL check reports it.
             let expiryPresenceDiffers = (sourceTTL == -1) != (targetTTL == -1)
             if useDigest && !expiryPresenceDiffers {
@@ -354,10 +386,19 @@ package struct Verifier: Sendable {
         }
     }
 
+    /// Scans the target's databases for keys the source does not have.
+    private func findExtraKeys(in databases: [Int], progress: @escaping @Sendable (Int) -> Void) async throws -> State {
+        var state = State()
+        for database in databases {
+            try await findExtraKeys(database, state: &state, progress: progress)
+        }
+        return state
+    }
+
     private func findExtraKeys(
         _ database: Int,
         state: inout State,
-        progress: @escaping @Sendable (Int, Int) -> Void
+        progress: @escaping @Sendable (Int) -> Void
     ) async throws {
         let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
         let targetConnection: RESPConnection
@@ -391,8 +432,7 @@ package struct Verifier: Sendable {
                                 detail: "only on the target"))
                     }
                 }
-                state.keysDone += keys.count
-                if !keys.isEmpty { progress(min(state.keysDone, state.keysTotal), state.keysTotal) }
+                if !keys.isEmpty { progress(keys.count) }
             } while cursor != "0"
         } catch {
             await sourceConnection.close()

@@ -27,7 +27,9 @@ struct RedisServerFixture: Sendable {
 
     /// The `redis-server` binary: `$REDIS_SERVER`, else the first of the usual install locations that exists.
     static var executablePath: String? {
-        if let path = ProcessInfo.processInfo.environment["REDIS_SERVER"], !path.isEmpty { return path }
+        if let path = ProcessInfo.processInfo.environment["REDIS_SERVER"], !path.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        }
         return ["/usr/bin/redis-server", "/usr/local/bin/redis-server", "/opt/homebrew/bin/redis-server"]
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
