@@ -5,7 +5,8 @@ let package = Package(
     name: "kvmove",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "kvmove", targets: ["kvmove"])
+        .executable(name: "kvmove", targets: ["kvmove"]),
+        .executable(name: "kvmove-bench", targets: ["KVMoveBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +61,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Copy and verify throughput against native replication (scripts/bench).
+        .executableTarget(
+            name: "KVMoveBench",
+            dependencies: ["KVMoveRESP", "KVMoveSync"],
+            path: "Benchmarks/KVMoveBench"
         ),
         .testTarget(name: "KVMoveCoreTests", dependencies: ["KVMoveCore", "KVMoveTestSupport"]),
         .testTarget(
