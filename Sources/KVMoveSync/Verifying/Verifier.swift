@@ -71,6 +71,7 @@ package struct Verifier: Sendable {
         let targetSizes: [Int: Int]
         let useDigest: Bool
         let ttlByScript: Bool
+        let digestAvailable: Bool
         do {
             sourceSizes = try await Keyspace.sizes(
                 sourceControl, databases: try await Keyspace.databasesWithKeys(sourceControl))
@@ -80,6 +81,10 @@ package struct Verifier: Sendable {
             async let targetScripts = Self.scriptsWork(targetControl)
             let (scriptsOnSource, scriptsOnTarget) = try await (sourceScripts, targetScripts)
             ttlByScript = scriptsOnSource && scriptsOnTarget
+            async let sourceDigest = Self.digestWorks(sourceControl)
+            async let targetDigest = Self.digestWorks(targetControl)
+            let (digestOnSource, digestOnTarget) = try await (sourceDigest, targetDigest)
+            digestAvailable = digestOnSource && digestOnTarget && options.useDigest != false
             if let chosen = options.useDigest {
                 useDigest = chosen
             } else if ttlByScript {
@@ -87,10 +92,7 @@ package struct Verifier: Sendable {
                 // 1M keys (docs/performance.md); DUMP differences of equal content are re-checked by content.
                 useDigest = false
             } else {
-                async let sourceDigest = Self.digestWorks(sourceControl)
-                async let targetDigest = Self.digestWorks(targetControl)
-                let (onSource, onTarget) = try await (sourceDigest, targetDigest)
-                useDigest = onSource && onTarget
+                useDigest = digestAvailable
             }
         } catch {
             await sourceControl.close()
@@ -110,7 +112,8 @@ package struct Verifier: Sendable {
         var state = State()
         for database in sourceSizes.keys.sorted() {
             try await compareSourceKeys(
-                database, useDigest: useDigest, ttlByScript: ttlByScript, state: &state, progress: report)
+                database, useDigest: useDigest, ttlByScript: ttlByScript, digestAvailable: digestAvailable,
+                state: &state, progress: report)
         }
         state.merge(try await extras)
 
@@ -138,6 +141,16 @@ package struct Verifier: Sendable {
     private static func scriptsWork(_ connection: RESPConnection) async throws -> Bool {
         let reply = try await connection.pipeline([RESPCommand("EVAL", RESPArgument(ttlScript), 1, "__kvmove:probe")])
         return reply.first?.array?.first?.int == -2
+    }
+
+    /// `DEBUG DIGEST-VALUE` of each key, in one command.
+    private static func digests(of keys: [ByteBuffer], on connection: RESPConnection) async throws -> [ByteBuffer?] {
+        let reply = try await connection.send(
+            RESPCommand("DEBUG", arguments: ["DIGEST-VALUE"] + keys.map { RESPArgument($0) }))
+        guard let digests = reply.array, digests.count == keys.count else {
+            throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
+        }
+        return digests.map(\.bytes)
     }
 
     /// Whether `DEBUG DIGEST-VALUE` is allowed on this connection.
@@ -296,6 +309,7 @@ package struct Verifier: Sendable {
         _ database: Int,
         useDigest: Bool,
         ttlByScript: Bool,
+        digestAvailable: Bool,
         state: inout State,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
@@ -318,10 +332,32 @@ package struct Verifier: Sendable {
                     batch, on: sourceConnection, useDigest: useDigest, ttlByScript: ttlByScript, thenScan: nextCursor)
                 async let targetFacts = facts(
                     batch, on: targetConnection, useDigest: useDigest, ttlByScript: ttlByScript, thenScan: nil)
-                let (onSource, onTarget) = try await (sourceFacts, targetFacts)
+                var (onSource, onTarget) = try await (sourceFacts, targetFacts)
+                // DUMP payloads of equal content differ when the encoding keeps no order (a hashtable hash or
+                // set is rebuilt in another order by RESTORE). Re-fingerprint those keys with encoding-independent
+                // digests, one command per side, before looking at any key one by one.
+                var digested: Set<Int> = []
+                if !useDigest && digestAvailable {
+                    let suspects = batch.indices.filter {
+                        onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2
+                            && onSource.fingerprints[$0] != onTarget.fingerprints[$0]
+                    }
+                    if !suspects.isEmpty {
+                        let suspectKeys = suspects.map { batch[$0] }
+                        async let sourceDigests = Self.digests(of: suspectKeys, on: sourceConnection)
+                        async let targetDigests = Self.digests(of: suspectKeys, on: targetConnection)
+                        let (fromSource, fromTarget) = try await (sourceDigests, targetDigests)
+                        for (position, index) in suspects.enumerated() {
+                            onSource.fingerprints[index] = fromSource[position]
+                            onTarget.fingerprints[index] = fromTarget[position]
+                            digested.insert(index)
+                        }
+                    }
+                }
                 for index in batch.indices {
                     try await compare(
-                        batch[index], index, onSource, onTarget, database: database, useDigest: useDigest,
+                        batch[index], index, onSource, onTarget, database: database,
+                        useDigest: useDigest || digested.contains(index),
                         sourceConnection: sourceConnection, targetConnection: targetConnection, state: &state)
                 }
                 keys = onSource.nextKeys
