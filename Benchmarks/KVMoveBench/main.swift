@@ -26,7 +26,8 @@ struct Arguments {
             case "--value-bytes": valueBytes = Int(iterator.next() ?? "") ?? valueBytes
             case "--markdown": markdown = true
             default:
-                FileHandle.standardError.write(Data("usage: kvmove-bench [--keys N] [--value-bytes B] [--markdown]\n".utf8))
+                FileHandle.standardError.write(
+                    Data("usage: kvmove-bench [--keys N] [--value-bytes B] [--markdown]\n".utf8))
                 exit(64)
             }
         }
@@ -208,16 +209,25 @@ func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digit
 if arguments.markdown {
     print("| phase | keys | seconds | keys/s | kvmove peak RSS (MiB) |")
     print("|---|---|---|---|---|")
-    print("| kvmove copy (scan + DUMP/RESTORE) | \(arguments.keys) | \(f(copySeconds, 2)) | \(f(copyRate)) | \(f(copyPeak, 1)) |")
-    print("| kvmove verify (both ways) | \(report.keysChecked) | \(f(verifySeconds, 2)) | \(f(verifyRate)) | \(f(verifyPeak, 1)) |")
+    print(
+        "| kvmove copy (scan + DUMP/RESTORE) | \(arguments.keys) | \(f(copySeconds, 2)) | \(f(copyRate)) | \(f(copyPeak, 1)) |"
+    )
+    print(
+        "| kvmove verify (both ways) | \(report.keysChecked) | \(f(verifySeconds, 2)) | \(f(verifyRate)) | \(f(verifyPeak, 1)) |"
+    )
     print("| native REPLICAOF full sync | \(replicated) | \(f(nativeSeconds, 2)) | \(f(nativeRate)) | — |")
     print("")
-    print("copy / native = \(f(copyRate / nativeRate, 2)); \(cores) cores; \(arguments.valueBytes)-byte values; "
-        + "baseline RSS before copying \(f(baseline, 1)) MiB")
+    print(
+        "copy / native = \(f(copyRate / nativeRate, 2)); \(cores) cores; \(arguments.valueBytes)-byte values; "
+            + "baseline RSS before copying \(f(baseline, 1)) MiB")
 } else {
     print("keys \(arguments.keys) × \(arguments.valueBytes) B, \(cores) cores")
-    print("kvmove copy:    \(f(copySeconds, 2)) s  \(f(copyRate)) keys/s  peak RSS \(f(copyPeak, 1)) MiB (\(copy.keys) keys, \(copy.bigKeys) big)")
-    print("kvmove verify:  \(f(verifySeconds, 2)) s  \(f(verifyRate)) keys/s  peak RSS \(f(verifyPeak, 1)) MiB (\(report.summary))")
+    print(
+        "kvmove copy:    \(f(copySeconds, 2)) s  \(f(copyRate)) keys/s  peak RSS \(f(copyPeak, 1)) MiB (\(copy.keys) keys, \(copy.bigKeys) big)"
+    )
+    print(
+        "kvmove verify:  \(f(verifySeconds, 2)) s  \(f(verifyRate)) keys/s  peak RSS \(f(verifyPeak, 1)) MiB (\(report.summary))"
+    )
     print("native sync:    \(f(nativeSeconds, 2)) s  \(f(nativeRate)) keys/s  (\(replicated) keys)")
     print("copy / native:  \(f(copyRate / nativeRate, 2))")
 }
