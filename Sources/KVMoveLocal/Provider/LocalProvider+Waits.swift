@@ -87,10 +87,11 @@ extension LocalProvider {
         let record = VerificationRecord(
             passed: report.passed, at: ISO8601.string(now), summary: report.summary, report: file.path)
         try await sandbox.store.change { $0.verifications[context.spec.name] = record }
+        let shown = DisplayPath.relative(file.path)
         guard report.passed else {
-            throw ProviderError("verification failed: \(report.summary); report: \(file.path)")
+            throw ProviderError("verification failed: \(report.summary); report: \(shown)")
         }
-        return StepOutcome(summary: report.summary)
+        return StepOutcome(summary: "\(report.summary); report: \(shown)")
     }
 
     /// `20260102T030405Z`: a timestamp that is safe in file names.

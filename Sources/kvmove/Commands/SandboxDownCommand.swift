@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KVMoveCore
 import KVMoveLocal
 
 /// `kvmove sandbox down`: stops the sandbox's processes.
@@ -28,6 +29,7 @@ struct SandboxDownCommand: AsyncParsableCommand {
         let layout = sandbox.layout(forPath: specs.paths.first)
         let world = SandboxWorld(layout: layout, worker: .currentExecutable())
         try await world.down(purge: purge) { event in Terminal.out("\(event)\n") }
-        Terminal.out(purge ? "Sandbox \(layout.root.path) stopped and deleted.\n" : "Sandbox stopped.\n")
+        Terminal.out(
+            purge ? "Sandbox \(DisplayPath.relative(layout.root.path)) stopped and deleted.\n" : "Sandbox stopped.\n")
     }
 }

@@ -38,7 +38,7 @@ struct SandboxUpCommand: AsyncParsableCommand {
         }
         let layout = sandbox.layout(forPath: spec.locations.document?.file ?? specs.paths.first)
         let world = SandboxWorld(layout: layout, worker: .currentExecutable())
-        Terminal.out("Sandbox \(spec.name) in \(layout.root.path)\n")
+        Terminal.out("Sandbox \(spec.name) in \(DisplayPath.relative(layout.root.path))\n")
         try await world.up(spec) { event in Terminal.out("\(event)\n") }
         Terminal.out("\n" + SandboxStatusRenderer.render(try await world.status()))
         Terminal.out("\nThe sandbox is up. Connection URLs: kvmove sandbox credentials NAME\n")

@@ -1,10 +1,11 @@
 import Foundation
+import KVMoveCore
 import KVMoveLocal
 
 /// Renders `kvmove sandbox status` as two aligned tables.
 enum SandboxStatusRenderer {
     static func render(_ status: SandboxStatus) -> String {
-        var out = "Sandbox \(status.name.map { "\($0) " } ?? "")in \(status.sandbox)\n\n"
+        var out = "Sandbox \(status.name.map { "\($0) " } ?? "")in \(DisplayPath.relative(status.sandbox))\n\n"
         if status.instances.isEmpty {
             out += "No instances.\n"
         } else {
