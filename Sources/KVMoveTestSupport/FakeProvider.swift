@@ -60,72 +60,7 @@ package struct FakeProvider: Provider {
     // MARK: - Dry-run
 
     package func calls(for step: Step, in context: StepContext) -> [ProviderCall] {
-        let spec = context.spec
-        let group = context.resources.groupId ?? "(known after apply)"
-        let target = context.resources.targetId ?? "(known after apply)"
-        typealias P = ProviderCall.Parameter
-        switch step.kind {
-        case .upgradeSourceMinorVersion:
-            return [
-                ProviderCall(
-                    "ModifyInstanceMinorVersion",
-                    [P("InstanceId", context.resources.sourceId), P("Minorversion", "latest_version")]
-                )
-            ]
-        case .createGroup:
-            return [
-                ProviderCall(
-                    "CreateGlobalDistributeCache",
-                    [P("SeedSubInstanceId", context.resources.sourceId), P("ClientToken", context.idempotencyToken)]
-                )
-            ]
-        case .createTarget:
-            var parameters = [
-                P("RegionId", spec.target.region), P("ZoneId", spec.target.zone), P("VpcId", spec.target.vpcId),
-                P("VSwitchId", spec.target.vSwitchId), P("InstanceName", spec.target.instanceName),
-                P("GlobalInstanceId", group), P("ChargeType", spec.target.billing.chargeType),
-            ]
-            if case .prePaid(let months, let autoRenew) = spec.target.billing {
-                parameters.append(P("Period", months.map(String.init) ?? ""))
-                parameters.append(P("AutoRenew", String(autoRenew)))
-            }
-            parameters += [
-                P("Password", FakeProvider.targetPassword, secret: true), P("Token", context.idempotencyToken),
-                P("Tag.1.Key", Tags.migration), P("Tag.1.Value", spec.name),
-            ]
-            return [ProviderCall("CreateInstance", parameters)]
-        case .renameTarget:
-            return [
-                ProviderCall(
-                    "ModifyInstanceAttribute", [P("InstanceId", target), P("InstanceName", spec.target.instanceName)])
-            ]
-        case .changeTargetBilling:
-            var parameters = [P("InstanceId", target), P("ChargeType", spec.target.billing.chargeType)]
-            if case .prePaid(let months, let autoRenew) = spec.target.billing {
-                parameters.append(P("Period", months.map(String.init) ?? ""))
-                parameters.append(P("AutoRenew", String(autoRenew)))
-            }
-            return [ProviderCall("TransformInstanceChargeType", parameters)]
-        case .waitFullSync:
-            return [ProviderCall("DescribeGlobalDistributeCache", [P("GlobalInstanceId", group)])]
-        case .verifyData:
-            return [
-                ProviderCall(
-                    "VerifyData", [P("SourceInstanceId", context.resources.sourceId), P("TargetInstanceId", target)])
-            ]
-        case .checkCutoverGates:
-            return [ProviderCall("CheckIdle", [P("InstanceId", context.resources.sourceId)])]
-        case .disconnectSync:
-            return [ProviderCall("RemoveSubInstance", [P("InstanceId", target)])]
-        case .releaseSource:
-            return [
-                ProviderCall(
-                    "DeleteInstance", [P("InstanceId", context.resources.sourceId), P("GlobalInstanceId", group)]
-                )
-            ]
-        case .releaseGroup:
-            return [ProviderCall("DeleteGlobalDistributeCache", [P("GlobalInstanceId", group)])]
-        }
+        CloudCalls.calls(for: step, in: context, password: FakeProvider.targetPassword)
     }
 
     // MARK: - Perform

@@ -99,62 +99,6 @@ package struct LocalProvider: Provider {
     // MARK: - Dry-run
 
     package func calls(for step: Step, in context: StepContext) -> [ProviderCall] {
-        let spec = context.spec
-        let group = context.resources.groupId ?? "(known after apply)"
-        let target = context.resources.targetId ?? "(known after apply)"
-        let source = context.resources.sourceId
-        typealias P = ProviderCall.Parameter
-        func billing(_ parameters: inout [P]) {
-            if case .prePaid(let months, let autoRenew) = spec.target.billing {
-                parameters.append(P("Period", months.map(String.init) ?? ""))
-                parameters.append(P("AutoRenew", String(autoRenew)))
-            }
-        }
-        switch step.kind {
-        case .upgradeSourceMinorVersion:
-            return [
-                ProviderCall(
-                    "ModifyInstanceMinorVersion", [P("InstanceId", source), P("Minorversion", "latest_version")])
-            ]
-        case .createGroup:
-            return [
-                ProviderCall(
-                    "CreateGlobalDistributeCache",
-                    [P("SeedSubInstanceId", source), P("ClientToken", context.idempotencyToken)])
-            ]
-        case .createTarget:
-            var parameters = [
-                P("RegionId", spec.target.region), P("ZoneId", spec.target.zone), P("VpcId", spec.target.vpcId),
-                P("VSwitchId", spec.target.vSwitchId), P("InstanceName", spec.target.instanceName),
-                P("GlobalInstanceId", group), P("ChargeType", spec.target.billing.chargeType),
-            ]
-            billing(&parameters)
-            parameters += [
-                P("Password", "(generated)", secret: true), P("Token", context.idempotencyToken),
-                P("Tag.1.Key", Tags.migration), P("Tag.1.Value", spec.name),
-            ]
-            return [ProviderCall("CreateInstance", parameters)]
-        case .renameTarget:
-            return [
-                ProviderCall(
-                    "ModifyInstanceAttribute", [P("InstanceId", target), P("InstanceName", spec.target.instanceName)])
-            ]
-        case .changeTargetBilling:
-            var parameters = [P("InstanceId", target), P("ChargeType", spec.target.billing.chargeType)]
-            billing(&parameters)
-            return [ProviderCall("TransformInstanceChargeType", parameters)]
-        case .waitFullSync:
-            return [ProviderCall("DescribeGlobalDistributeCache", [P("GlobalInstanceId", group)])]
-        case .verifyData:
-            return [ProviderCall("VerifyData", [P("SourceInstanceId", source), P("TargetInstanceId", target)])]
-        case .checkCutoverGates:
-            return [ProviderCall("CheckIdle", [P("InstanceId", source)])]
-        case .disconnectSync:
-            return [ProviderCall("RemoveSubInstance", [P("InstanceId", target)])]
-        case .releaseSource:
-            return [ProviderCall("DeleteInstance", [P("InstanceId", source), P("GlobalInstanceId", group)])]
-        case .releaseGroup:
-            return [ProviderCall("DeleteGlobalDistributeCache", [P("GlobalInstanceId", group)])]
-        }
+        CloudCalls.calls(for: step, in: context)
     }
 }
