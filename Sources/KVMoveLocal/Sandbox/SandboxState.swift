@@ -48,29 +48,11 @@ package struct SandboxState: Codable, Hashable, Sendable {
     }
 }
 
-/// A VPC of the emulated cloud.
-package struct VPCRecord: Codable, Hashable, Sendable {
-    package var id: String
-    package var region: String
+/// A VPC of the emulated cloud: the same fields as the provider reports.
+package typealias VPCRecord = ObservedVPC
 
-    package init(id: String, region: String) {
-        self.id = id
-        self.region = region
-    }
-}
-
-/// A vSwitch: one zone of one VPC.
-package struct VSwitchRecord: Codable, Hashable, Sendable {
-    package var id: String
-    package var vpcId: String
-    package var zone: String
-
-    package init(id: String, vpcId: String, zone: String) {
-        self.id = id
-        self.vpcId = vpcId
-        self.zone = zone
-    }
-}
+/// A vSwitch (one zone of one VPC): the same fields as the provider reports.
+package typealias VSwitchRecord = ObservedVSwitch
 
 /// The lifecycle an instance record goes through, as the cloud names it.
 package enum InstanceLifecycle: String, Codable, Hashable, Sendable {
