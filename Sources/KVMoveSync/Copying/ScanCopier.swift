@@ -125,15 +125,8 @@ package struct ScanCopier: Sendable {
         tally: inout Tally,
         progress: @escaping @Sendable (CopyProgress) -> Void
     ) async throws {
-        let reader = try await source.connect(database: database, clientName: options.clientName)
-        let writer: RESPConnection
-        do {
-            writer = try await target.connect(database: database, clientName: options.clientName)
-        } catch {
-            await reader.close()
-            throw error
-        }
-        do {
+        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+            reader, writer in
             let batchSize = max(1, options.batchSize)
             let first = try Keyspace.scanReply(
                 try await reader.send(Keyspace.scanCommand(cursor: "0", count: batchSize)))
@@ -166,13 +159,7 @@ package struct ScanCopier: Sendable {
             progress(
                 CopyProgress(
                     keysDone: tally.keysDone, keysTotal: tally.keysTotal, bigKeys: tally.bigKeys, database: database))
-        } catch {
-            await reader.close()
-            await writer.close()
-            throw error
         }
-        await reader.close()
-        await writer.close()
     }
 
     /// Pipelines `DUMP` and `PTTL` for `keys`, followed by the next `SCAN` step when `cursor` is not nil.

@@ -59,48 +59,15 @@ package struct Verifier: Sendable {
         -> VerificationReport
     {
         let started = ContinuousClock.now
-        let sourceControl = try await source.connect(clientName: options.clientName)
-        let targetControl: RESPConnection
-        do {
-            targetControl = try await target.connect(clientName: options.clientName)
-        } catch {
-            await sourceControl.close()
-            throw error
-        }
-        let sourceSizes: [Int: Int]
-        let targetSizes: [Int: Int]
-        let useDigest: Bool
-        let ttlByScript: Bool
-        let digestAvailable: Bool
-        do {
-            sourceSizes = try await Keyspace.sizes(
+        let (sourceSizes, targetSizes, mode) = try await source.withConnections(
+            and: target, clientName: options.clientName
+        ) { sourceControl, targetControl in
+            let sourceSizes = try await Keyspace.sizes(
                 sourceControl, databases: try await Keyspace.databasesWithKeys(sourceControl))
-            targetSizes = try await Keyspace.sizes(
+            let targetSizes = try await Keyspace.sizes(
                 targetControl, databases: try await Keyspace.databasesWithKeys(targetControl))
-            async let sourceScripts = Self.scriptsWork(sourceControl)
-            async let targetScripts = Self.scriptsWork(targetControl)
-            let (scriptsOnSource, scriptsOnTarget) = try await (sourceScripts, targetScripts)
-            ttlByScript = scriptsOnSource && scriptsOnTarget
-            async let sourceDigest = Self.digestWorks(sourceControl)
-            async let targetDigest = Self.digestWorks(targetControl)
-            let (digestOnSource, digestOnTarget) = try await (sourceDigest, targetDigest)
-            digestAvailable = digestOnSource && digestOnTarget && options.useDigest != false
-            if let chosen = options.useDigest {
-                useDigest = chosen
-            } else if ttlByScript {
-                // One script per batch returning PTTL and DUMP beats per-key digests: measured 1.3x faster on
-                // 1M keys (docs/performance.md); DUMP differences of equal content are re-checked by content.
-                useDigest = false
-            } else {
-                useDigest = digestAvailable
-            }
-        } catch {
-            await sourceControl.close()
-            await targetControl.close()
-            throw error
+            return (sourceSizes, targetSizes, try await chooseMode(sourceControl, targetControl))
         }
-        await sourceControl.close()
-        await targetControl.close()
 
         let counter = ProgressCounter(total: sourceSizes.values.reduce(0, +) + targetSizes.values.reduce(0, +))
         let report: @Sendable (Int) -> Void = { scanned in
@@ -112,8 +79,7 @@ package struct Verifier: Sendable {
         var state = State()
         for database in sourceSizes.keys.sorted() {
             try await compareSourceKeys(
-                database, useDigest: useDigest, ttlByScript: ttlByScript, digestAvailable: digestAvailable,
-                state: &state, progress: report)
+                database, mode: mode, state: &state, progress: report)
         }
         state.merge(try await extras)
 
@@ -126,6 +92,40 @@ package struct Verifier: Sendable {
             seconds: seconds,
             summary: Self.summary(
                 state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes))
+    }
+
+    /// How keys are fingerprinted, decided once per verification from what both servers allow.
+    struct Mode: Sendable {
+        /// Fingerprints are `DEBUG DIGEST-VALUE`s (else `DUMP` payloads).
+        var useDigest: Bool
+        /// One `EVAL` per batch fetches the TTLs (and, without digests, the payloads).
+        var ttlByScript: Bool
+        /// Digests can be asked for, to re-check `DUMP` payloads that differ.
+        var digestAvailable: Bool
+    }
+
+    /// Probes both servers for scripts and `DEBUG DIGEST-VALUE` and picks the fastest mode they allow.
+    private func chooseMode(_ source: RESPConnection, _ target: RESPConnection) async throws -> Mode {
+        async let sourceScripts = Self.scriptsWork(source)
+        async let targetScripts = Self.scriptsWork(target)
+        async let sourceDigest = Self.digestWorks(source)
+        async let targetDigest = Self.digestWorks(target)
+        let (scriptsOnSource, scriptsOnTarget, digestOnSource, digestOnTarget) = try await (
+            sourceScripts, targetScripts, sourceDigest, targetDigest
+        )
+        let ttlByScript = scriptsOnSource && scriptsOnTarget
+        let digestAvailable = digestOnSource && digestOnTarget && options.useDigest != false
+        let useDigest: Bool
+        if let chosen = options.useDigest {
+            useDigest = chosen
+        } else if ttlByScript {
+            // One script per batch returning PTTL and DUMP beats per-key digests: measured 1.3x faster on
+            // 1M keys (docs/performance.md); DUMP differences of equal content are re-checked by digest.
+            useDigest = false
+        } else {
+            useDigest = digestAvailable
+        }
+        return Mode(useDigest: useDigest, ttlByScript: ttlByScript, digestAvailable: digestAvailable)
     }
 
     /// Returns the `PTTL` of every key of a batch in one call, instead of one command per key.
@@ -229,13 +229,13 @@ package struct Verifier: Sendable {
     private func facts(
         _ keys: [ByteBuffer],
         on connection: RESPConnection,
-        useDigest: Bool,
-        ttlByScript: Bool,
+        mode: Mode,
         thenScan cursor: String?
     ) async throws -> KeyFacts {
         var commands: [RESPCommand] = []
         commands.reserveCapacity(keys.count * 2 + 2)
-        let scripted = ttlByScript && !keys.isEmpty
+        let useDigest = mode.useDigest
+        let scripted = mode.ttlByScript && !keys.isEmpty
         if scripted {
             // Without digests, one script returns PTTL and DUMP of every key: one command per batch per side.
             let script = useDigest ? Self.ttlScript : Self.ttlAndDumpScript
@@ -307,21 +307,12 @@ package struct Verifier: Sendable {
 
     private func compareSourceKeys(
         _ database: Int,
-        useDigest: Bool,
-        ttlByScript: Bool,
-        digestAvailable: Bool,
+        mode: Mode,
         state: inout State,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
-        let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
-        let targetConnection: RESPConnection
-        do {
-            targetConnection = try await target.connect(database: database, clientName: options.clientName)
-        } catch {
-            await sourceConnection.close()
-            throw error
-        }
-        do {
+        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+            sourceConnection, targetConnection in
             var keys: [ByteBuffer] = []
             var cursor: String? = "0"
             while !keys.isEmpty || cursor != nil {
@@ -329,15 +320,15 @@ package struct Verifier: Sendable {
                 let batch = keys
                 let nextCursor = cursor
                 async let sourceFacts = facts(
-                    batch, on: sourceConnection, useDigest: useDigest, ttlByScript: ttlByScript, thenScan: nextCursor)
+                    batch, on: sourceConnection, mode: mode, thenScan: nextCursor)
                 async let targetFacts = facts(
-                    batch, on: targetConnection, useDigest: useDigest, ttlByScript: ttlByScript, thenScan: nil)
+                    batch, on: targetConnection, mode: mode, thenScan: nil)
                 var (onSource, onTarget) = try await (sourceFacts, targetFacts)
                 // DUMP payloads of equal content differ when the encoding keeps no order (a hashtable hash or
                 // set is rebuilt in another order by RESTORE). Re-fingerprint those keys with encoding-independent
                 // digests, one command per side, before looking at any key one by one.
                 var digested: Set<Int> = []
-                if !useDigest && digestAvailable {
+                if !mode.useDigest && mode.digestAvailable {
                     let suspects = batch.indices.filter {
                         onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2
                             && onSource.fingerprints[$0] != onTarget.fingerprints[$0]
@@ -357,20 +348,14 @@ package struct Verifier: Sendable {
                 for index in batch.indices {
                     try await compare(
                         batch[index], index, onSource, onTarget, database: database,
-                        useDigest: useDigest || digested.contains(index),
+                        useDigest: mode.useDigest || digested.contains(index),
                         sourceConnection: sourceConnection, targetConnection: targetConnection, state: &state)
                 }
                 keys = onSource.nextKeys
                 cursor = onSource.nextCursor
                 if !batch.isEmpty { progress(batch.count) }
             }
-        } catch {
-            await sourceConnection.close()
-            await targetConnection.close()
-            throw error
         }
-        await sourceConnection.close()
-        await targetConnection.close()
     }
 
     private func compare(
@@ -494,15 +479,8 @@ package struct Verifier: Sendable {
         state: inout State,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
-        let sourceConnection = try await source.connect(database: database, clientName: options.clientName)
-        let targetConnection: RESPConnection
-        do {
-            targetConnection = try await target.connect(database: database, clientName: options.clientName)
-        } catch {
-            await sourceConnection.close()
-            throw error
-        }
-        do {
+        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+            sourceConnection, targetConnection in
             let batchSize = max(1, options.batchSize)
             var cursor = "0"
             repeat {
@@ -537,12 +515,6 @@ package struct Verifier: Sendable {
                 }
                 if !keys.isEmpty { progress(keys.count) }
             } while cursor != "0"
-        } catch {
-            await sourceConnection.close()
-            await targetConnection.close()
-            throw error
         }
-        await sourceConnection.close()
-        await targetConnection.close()
     }
 }
