@@ -69,6 +69,57 @@ struct DecodingContext {
         return value
     }
 
+    /// A required string field checked by `rule` (which gets the value and the field's path).
+    mutating func requiredString(
+        _ mapping: MappingReader, _ key: String, rule: (String, String) -> String?
+    ) -> String? {
+        let path = mapping.path(of: key)
+        guard let entry = mapping.required(key, diagnostics: &diagnostics),
+            let value = string(entry, path: path),
+            check(rule(value, path), at: entry)
+        else { return nil }
+        return value
+    }
+
+    /// A billing mapping: PostPaid, or PrePaid with an allowed `periodMonths` and optional `autoRenew`.
+    mutating func billing(_ billing: MappingReader) -> Billing? {
+        billing.checkKeys(allowed: ["type", "periodMonths", "autoRenew"], diagnostics: &diagnostics)
+        let path = billing.path
+        let type = billing.required("type", diagnostics: &diagnostics)
+            .flatMap { oneOf(MigrationDecoder.billingTypes, $0, path: "\(path).type") }
+        let periodEntry = billing.entry("periodMonths")
+        let autoRenewEntry = billing.entry("autoRenew")
+        var period = periodEntry.flatMap { integer($0, path: "\(path).periodMonths") }
+        let autoRenew = autoRenewEntry.flatMap { boolean($0, path: "\(path).autoRenew") }
+        if let value = period, let entry = periodEntry, !Billing.allowedPeriods.contains(value) {
+            let allowed = Billing.allowedPeriods.map(String.init).joined(separator: ", ")
+            diagnostics.report(
+                "\(path).periodMonths must be one of \(allowed), found \(value)",
+                at: entry.value
+            )
+            period = nil
+        }
+        switch type {
+        case "PrePaid":
+            if periodEntry == nil {
+                _ = billing.required(
+                    "periodMonths", diagnostics: &diagnostics, because: "required when type is PrePaid")
+            }
+            guard let period, autoRenewEntry == nil || autoRenew != nil else { return nil }
+            return .prePaid(periodMonths: period, autoRenew: autoRenew ?? false)
+        case "PostPaid":
+            for entry in [periodEntry, autoRenewEntry].compactMap(\.self) {
+                diagnostics.report(
+                    "\(path).\(entry.key) is only allowed when type is PrePaid",
+                    at: entry.keyNode
+                )
+            }
+            return periodEntry == nil && autoRenewEntry == nil ? .postPaid : nil
+        default:
+            return nil
+        }
+    }
+
     /// Reports `message` (from a rule) at `entry`'s value when it is not nil.
     @discardableResult
     mutating func check(_ message: String?, at entry: SpecEntry) -> Bool {

@@ -75,8 +75,8 @@ struct MigrationDecoder {
 
     private mutating func decodeSource(_ source: MappingReader) -> SourceSpec? {
         source.checkKeys(allowed: ["region", "instanceId"], diagnostics: &context.diagnostics)
-        let region = requiredString(source, "region") { NameRules.checkNonEmpty($0, path: $1) }
-        let instanceID = requiredString(source, "instanceId") {
+        let region = context.requiredString(source, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let instanceID = context.requiredString(source, "instanceId") {
             NameRules.checkID($0, prefix: "r-", example: "r-bp1zxszhcgatnx0001", what: "an instance", path: $1)
         }
         guard let region, let instanceID else { return nil }
@@ -88,18 +88,18 @@ struct MigrationDecoder {
             allowed: ["region", "zone", "vpcId", "vSwitchId", "instanceName", "billing"],
             diagnostics: &context.diagnostics
         )
-        let region = requiredString(target, "region") { NameRules.checkNonEmpty($0, path: $1) }
-        let zone = requiredString(target, "zone") { NameRules.checkNonEmpty($0, path: $1) }
-        let vpcID = requiredString(target, "vpcId") {
+        let region = context.requiredString(target, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let zone = context.requiredString(target, "zone") { NameRules.checkNonEmpty($0, path: $1) }
+        let vpcID = context.requiredString(target, "vpcId") {
             NameRules.checkID($0, prefix: "vpc-", example: "vpc-bp1app0001", what: "a VPC", path: $1)
         }
-        let vSwitchID = requiredString(target, "vSwitchId") {
+        let vSwitchID = context.requiredString(target, "vSwitchId") {
             NameRules.checkID($0, prefix: "vsw-", example: "vsw-bp1app0001", what: "a vSwitch", path: $1)
         }
-        let instanceName = requiredString(target, "instanceName") { NameRules.checkResourceName($0, path: $1) }
+        let instanceName = context.requiredString(target, "instanceName") { NameRules.checkResourceName($0, path: $1) }
         let billing = target.required("billing", diagnostics: &context.diagnostics)
             .flatMap { context.mapping($0, path: "spec.target.billing") }
-            .flatMap { decodeBilling($0) }
+            .flatMap { context.billing($0) }
         guard let region, let zone, let vpcID, let vSwitchID, let instanceName, let billing else { return nil }
         return TargetSpec(
             region: region,
@@ -111,47 +111,9 @@ struct MigrationDecoder {
         )
     }
 
-    private mutating func decodeBilling(_ billing: MappingReader) -> Billing? {
-        billing.checkKeys(allowed: ["type", "periodMonths", "autoRenew"], diagnostics: &context.diagnostics)
-        let path = billing.path
-        let type = billing.required("type", diagnostics: &context.diagnostics)
-            .flatMap { context.oneOf(Self.billingTypes, $0, path: "\(path).type") }
-        let periodEntry = billing.entry("periodMonths")
-        let autoRenewEntry = billing.entry("autoRenew")
-        var period = periodEntry.flatMap { context.integer($0, path: "\(path).periodMonths") }
-        let autoRenew = autoRenewEntry.flatMap { context.boolean($0, path: "\(path).autoRenew") }
-        if let value = period, let entry = periodEntry, !Billing.allowedPeriods.contains(value) {
-            let allowed = Billing.allowedPeriods.map(String.init).joined(separator: ", ")
-            context.diagnostics.report(
-                "\(path).periodMonths must be one of \(allowed), found \(value)",
-                at: entry.value
-            )
-            period = nil
-        }
-        switch type {
-        case "PrePaid":
-            if periodEntry == nil {
-                _ = billing.required(
-                    "periodMonths", diagnostics: &context.diagnostics, because: "required when type is PrePaid")
-            }
-            guard let period, autoRenewEntry == nil || autoRenew != nil else { return nil }
-            return .prePaid(periodMonths: period, autoRenew: autoRenew ?? false)
-        case "PostPaid":
-            for entry in [periodEntry, autoRenewEntry].compactMap(\.self) {
-                context.diagnostics.report(
-                    "\(path).\(entry.key) is only allowed when type is PrePaid",
-                    at: entry.keyNode
-                )
-            }
-            return periodEntry == nil && autoRenewEntry == nil ? .postPaid : nil
-        default:
-            return nil
-        }
-    }
-
     private mutating func decodeGroup(_ group: MappingReader) -> GroupSpec? {
         group.checkKeys(allowed: ["name"], diagnostics: &context.diagnostics)
-        let name = requiredString(group, "name") { NameRules.checkResourceName($0, path: $1) }
+        let name = context.requiredString(group, "name") { NameRules.checkResourceName($0, path: $1) }
         return name.map(GroupSpec.init(name:))
     }
 
@@ -183,17 +145,5 @@ struct MigrationDecoder {
             return nil
         }
         return CutoverSpec(requireIdleSourceSeconds: seconds)
-    }
-
-    /// A required string field checked by `rule` (which gets the value and the field's path).
-    private mutating func requiredString(
-        _ mapping: MappingReader, _ key: String, rule: (String, String) -> String?
-    ) -> String? {
-        let path = mapping.path(of: key)
-        guard let entry = mapping.required(key, diagnostics: &context.diagnostics),
-            let value = context.string(entry, path: path),
-            context.check(rule(value, path), at: entry)
-        else { return nil }
-        return value
     }
 }

@@ -20,7 +20,7 @@ struct SandboxDecoder {
             .flatMap { context.mapping($0, path: "metadata") }
             .flatMap { metadata -> String? in
                 metadata.checkKeys(allowed: ["name"], diagnostics: &context.diagnostics)
-                return requiredString(metadata, "name") { NameRules.checkMigrationName($0, path: $1) }
+                return context.requiredString(metadata, "name") { NameRules.checkMigrationName($0, path: $1) }
             }
         let body = root.required("spec", diagnostics: &context.diagnostics)
             .flatMap { context.mapping($0, path: "spec") }
@@ -84,7 +84,7 @@ struct SandboxDecoder {
 
     private mutating func decodeRegion(_ region: MappingReader) -> SandboxRegion? {
         region.checkKeys(allowed: ["id", "zones"], diagnostics: &context.diagnostics)
-        let id = requiredString(region, "id") { NameRules.checkNonEmpty($0, path: $1) }
+        let id = context.requiredString(region, "id") { NameRules.checkNonEmpty($0, path: $1) }
         let zones = stringList(region, "zones")
         guard let id, let zones else { return nil }
         return SandboxRegion(id: id, zones: zones)
@@ -92,16 +92,16 @@ struct SandboxDecoder {
 
     private mutating func decodeVPC(_ vpc: MappingReader) -> SandboxVPC? {
         vpc.checkKeys(allowed: ["id", "region", "vSwitches"], diagnostics: &context.diagnostics)
-        let id = requiredString(vpc, "id") {
+        let id = context.requiredString(vpc, "id") {
             NameRules.checkID($0, prefix: "vpc-", example: "vpc-a", what: "a VPC", path: $1)
         }
-        let region = requiredString(vpc, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let region = context.requiredString(vpc, "region") { NameRules.checkNonEmpty($0, path: $1) }
         let vSwitches = list(vpc, "vSwitches", required: true) { decoder, item -> SandboxVSwitch? in
             item.checkKeys(allowed: ["id", "zone"], diagnostics: &decoder.context.diagnostics)
-            let id = decoder.requiredString(item, "id") {
+            let id = decoder.context.requiredString(item, "id") {
                 NameRules.checkID($0, prefix: "vsw-", example: "vsw-a-g", what: "a vSwitch", path: $1)
             }
-            let zone = decoder.requiredString(item, "zone") { NameRules.checkNonEmpty($0, path: $1) }
+            let zone = decoder.context.requiredString(item, "zone") { NameRules.checkNonEmpty($0, path: $1) }
             guard let id, let zone else { return nil }
             return SandboxVSwitch(id: id, zone: zone)
         }
@@ -117,27 +117,27 @@ struct SandboxDecoder {
             ],
             diagnostics: &context.diagnostics
         )
-        let id = requiredString(instance, "id") {
+        let id = context.requiredString(instance, "id") {
             NameRules.checkID($0, prefix: "r-", example: "r-source0001", what: "an instance", path: $1)
         }
-        let name = requiredString(instance, "name") { NameRules.checkResourceName($0, path: $1) }
-        let region = requiredString(instance, "region") { NameRules.checkNonEmpty($0, path: $1) }
-        let zone = requiredString(instance, "zone") { NameRules.checkNonEmpty($0, path: $1) }
-        let vpcID = requiredString(instance, "vpcId") {
+        let name = context.requiredString(instance, "name") { NameRules.checkResourceName($0, path: $1) }
+        let region = context.requiredString(instance, "region") { NameRules.checkNonEmpty($0, path: $1) }
+        let zone = context.requiredString(instance, "zone") { NameRules.checkNonEmpty($0, path: $1) }
+        let vpcID = context.requiredString(instance, "vpcId") {
             NameRules.checkID($0, prefix: "vpc-", example: "vpc-a", what: "a VPC", path: $1)
         }
-        let vSwitchID = requiredString(instance, "vSwitchId") {
+        let vSwitchID = context.requiredString(instance, "vSwitchId") {
             NameRules.checkID($0, prefix: "vsw-", example: "vsw-a-g", what: "a vSwitch", path: $1)
         }
         let instanceClass = optionalString(instance, "instanceClass", default: "redis.master.small.default")
         let engine = optionalString(instance, "engineVersion", default: "7.0")
-        let minor = requiredString(instance, "minorVersion") { value, path in
+        let minor = context.requiredString(instance, "minorVersion") { value, path in
             value.split(separator: ".").allSatisfy { Int($0) != nil } && value.contains(".")
                 ? nil : "\(path) must be a dotted version like 7.0.2.6, found \(quoted(value))"
         }
         var billing: Billing? = .postPaid
         if let entry = instance.entry("billing") {
-            billing = context.mapping(entry, path: instance.path(of: "billing")).flatMap { decodeBilling($0) }
+            billing = context.mapping(entry, path: instance.path(of: "billing")).flatMap { context.billing($0) }
         }
         var seed: SeedSpec?? = .some(nil)
         if let entry = instance.entry("seed") {
@@ -150,22 +150,6 @@ struct SandboxDecoder {
         return SandboxInstanceSpec(
             id: id, name: name, region: region, zone: zone, vpcId: vpcID, vSwitchId: vSwitchID,
             instanceClass: instanceClass, engineVersion: engine, minorVersion: minor, billing: billing, seed: seed)
-    }
-
-    private mutating func decodeBilling(_ billing: MappingReader) -> Billing? {
-        billing.checkKeys(allowed: ["type", "periodMonths", "autoRenew"], diagnostics: &context.diagnostics)
-        let type = billing.required("type", diagnostics: &context.diagnostics)
-            .flatMap { context.oneOf(MigrationDecoder.billingTypes, $0, path: billing.path(of: "type")) }
-        let period = billing.entry("periodMonths").flatMap {
-            context.integer($0, path: billing.path(of: "periodMonths"))
-        }
-        let autoRenew =
-            billing.entry("autoRenew").flatMap { context.boolean($0, path: billing.path(of: "autoRenew")) } ?? false
-        switch type {
-        case "PostPaid": return .postPaid
-        case "PrePaid": return .prePaid(periodMonths: period ?? 1, autoRenew: autoRenew)
-        default: return nil
-        }
     }
 
     private mutating func decodeSeed(_ seed: MappingReader) -> SeedSpec? {
@@ -238,17 +222,6 @@ struct SandboxDecoder {
     private mutating func optionalString(_ mapping: MappingReader, _ key: String, default fallback: String) -> String? {
         guard let entry = mapping.entry(key) else { return fallback }
         return context.string(entry, path: mapping.path(of: key))
-    }
-
-    private mutating func requiredString(
-        _ mapping: MappingReader, _ key: String, rule: (String, String) -> String?
-    ) -> String? {
-        let path = mapping.path(of: key)
-        guard let entry = mapping.required(key, diagnostics: &context.diagnostics),
-            let value = context.string(entry, path: path),
-            context.check(rule(value, path), at: entry)
-        else { return nil }
-        return value
     }
 
     // MARK: - Topology
