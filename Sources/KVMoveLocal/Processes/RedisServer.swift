@@ -65,7 +65,8 @@ package struct RedisServer: Sendable {
             let said = [result.standardOutput, result.standardError].joined(separator: "\n")
             throw SandboxError(
                 "redis-server for \(id) did not start (\(result.terminationStatus)): "
-                    + Self.redact(said, password).trimmingCharacters(in: .whitespacesAndNewlines))
+                    + Self.redact(said, password).trimmingCharacters(in: .whitespacesAndNewlines)
+                    + "; see \(layout.logFile(id).path)")
         }
         let pid = try await waitForPid(id: id, layout: layout, logSize: logSize, port: port)
         try await waitReady(id: id, port: port, pid: pid, password: password, layout: layout)

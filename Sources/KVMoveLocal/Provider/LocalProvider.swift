@@ -70,8 +70,14 @@ package struct LocalProvider: Provider {
             .map { ObservedVSwitch(id: $0.id, vpcId: $0.vpcId, zone: $0.zone) }
         if let target, let group, target.groupId == group.id {
             if let channel = group.channel, channel.target == target.id {
-                seen.sync = ObservedSync(
-                    phase: channel.phase, progress: min(1, channel.progress), message: channel.message)
+                var message = channel.message
+                if channel.phase == .failed {
+                    // The refusal the planner makes of a failed channel should say how to restart it here.
+                    message =
+                        "\(channel.message ?? "no reason given"); see \(sandbox.layout.workerLog(group.id).path); "
+                        + "kvmove sandbox up restarts the channel"
+                }
+                seen.sync = ObservedSync(phase: channel.phase, progress: min(1, channel.progress), message: message)
             } else {
                 seen.sync = ObservedSync(phase: .initializing, progress: 0, message: "the channel has not started")
             }

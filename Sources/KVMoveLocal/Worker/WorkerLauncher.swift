@@ -61,7 +61,8 @@ package struct WorkerLauncher: Sendable {
         else {
             throw SandboxError(
                 "cannot start the channel worker for \(groupId) (\(result.terminationStatus)): "
-                    + result.standardError.trimmingCharacters(in: .whitespacesAndNewlines))
+                    + result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+                    + "; run kvmove sandbox up to start it again")
         }
         return pid
     }

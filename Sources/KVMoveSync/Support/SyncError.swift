@@ -16,12 +16,14 @@ package enum SyncError: Error, Sendable, CustomStringConvertible {
         case .unexpectedReply(let command, let reply):
             "(redis) unexpected reply to \(command): \(reply)"
         case .restoreFailed(let database, let key, let error):
-            "cannot restore key \(key) in db \(database) on the target: \(error)"
+            "cannot restore key \(key) in db \(database) on the target: \(error); fix the cause on the target "
+                + "(memory, ACL, maxmemory policy) and copy again: the copy is idempotent"
         case .unsupportedType(let database, let key, let type):
             "cannot copy key \(key) in db \(database): values of type '\(type)' are too big for RESTORE "
                 + "and cannot be copied in parts; raise proto-max-bulk-len on the target"
         case .bigKeyFailed(let database, let key, let error):
-            "cannot copy big key \(key) in db \(database) in parts: \(error)"
+            "cannot copy big key \(key) in db \(database) in parts: \(error); fix the cause on the target and "
+                + "copy again: the copy is idempotent"
         }
     }
 }

@@ -15,7 +15,10 @@ struct Pipeline {
         DiagnosticPrinter(color: color).print(result.diagnostics)
         if result.hasErrors { throw DiagnosticsReported(count: result.diagnostics.count { $0.severity == .error }) }
         if result.specs.isEmpty {
-            throw CLIError("no kind: Migration documents found in \(paths.joined(separator: ", "))")
+            throw CLIError(
+                "no kind: Migration documents found in \(paths.joined(separator: ", ")); a migration spec starts "
+                    + "with apiVersion: kvmove/v1 and kind: Migration (see examples/ and schemas/migration.schema.json)"
+            )
         }
         return (result.specs, result.files)
     }

@@ -59,7 +59,8 @@ struct PlanFile: Codable {
         }
         guard file.kvmovePlanFile == fileVersion else {
             throw CLIError(
-                "\(path) has plan file version \(file.kvmovePlanFile); this kvmove reads version \(fileVersion)")
+                "\(path) has plan file version \(file.kvmovePlanFile); this kvmove reads version \(fileVersion). "
+                    + "Make the plan again with this kvmove: kvmove plan -out FILE")
         }
         guard digest(file.plan) == file.factsDigest else {
             throw CLIError(
