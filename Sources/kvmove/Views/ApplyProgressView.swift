@@ -14,26 +14,13 @@ final class ApplyProgressView: Sendable {
         var finished = 0
     }
 
-    private let color: Bool
+    private let style: TerminalStyle
     private let dryRun: Bool
     private let state = Mutex(State())
 
     init(color: Bool, dryRun: Bool) {
-        self.color = color
+        self.style = TerminalStyle(enabled: color)
         self.dryRun = dryRun
-    }
-
-    private func paint(_ text: String, _ code: String) -> String {
-        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
-    }
-
-    private func symbol(_ action: StepAction) -> String {
-        switch action {
-        case .create: paint("+", "32")
-        case .change: paint("~", "33")
-        case .release: paint("-", "31")
-        case .check: paint(">", "36")
-        }
     }
 
     private func verb(_ kind: StepKind) -> String {
@@ -55,10 +42,10 @@ final class ApplyProgressView: Sendable {
         switch event {
         case .migrationStarted(let migration, let steps):
             line(
-                paint("\(migration):", "1")
+                style.paint("\(migration):", .bold)
                     + " \(dryRun ? "walking" : "applying") \(steps) step\(steps == 1 ? "" : "s")")
         case .stepStarted(let step):
-            line("  \(symbol(step.action)) \(step.address): \(verb(step.kind))... [\(step.id)]")
+            line("  \(style.symbol(step.action)) \(step.address): \(verb(step.kind))... [\(step.id)]")
         case .wouldCall(_, let call):
             state.withLock { $0.calls += 1 }
             line("      would call: \(call)")
@@ -70,16 +57,16 @@ final class ApplyProgressView: Sendable {
             state.withLock { $0.finished += 1 }
             if dryRun { return }
             let detail = summary.map { " (\($0))" } ?? ""
-            line("  \(symbol(step.action)) \(step.address): done after \(Self.duration(elapsed))\(detail)")
+            line("  \(style.symbol(step.action)) \(step.address): done after \(Self.duration(elapsed))\(detail)")
         case .stepFailed(let step, let elapsed, let message):
             line(
-                paint("  ! \(step.address): \(step.kind.rawValue) failed after \(Self.duration(elapsed)): ", "31")
+                style.paint("  ! \(step.address): \(step.kind.rawValue) failed after \(Self.duration(elapsed)): ", .red)
                     + message)
         case .interrupted(let migration, let before):
             let whereText = before.map { "before \($0.id)" } ?? "during a step"
-            line(paint("\(migration): interrupted \(whereText); run kvmove apply again to resume", "33"))
+            line(style.paint("\(migration): interrupted \(whereText); run kvmove apply again to resume", .yellow))
         case .warning(let message):
-            Terminal.err(paint("warning: ", "33") + message)
+            Terminal.err(style.paint("warning: ", .yellow) + message)
         case .migrationFinished:
             break
         }
@@ -134,23 +121,23 @@ final class ApplyProgressView: Sendable {
         line("")
         if dryRun {
             line(
-                paint("Dry run complete:", "1")
+                style.paint("Dry run complete:", .bold)
                     + " \(steps) steps walked, \(calls) provider calls shown; nothing was changed.")
             return failed.isEmpty ? 0 : 1
         }
         if !interrupted.isEmpty {
             line(
-                paint("Apply interrupted", "33") + " (\(interrupted.joined(separator: ", "))). The journal in "
+                style.paint("Apply interrupted", .yellow) + " (\(interrupted.joined(separator: ", "))). The journal in "
                     + "\(journal.relativePath) records where it stopped; run kvmove apply again to resume.")
         }
         if !failed.isEmpty {
-            line(paint("Apply failed:", "31"))
+            line(style.paint("Apply failed:", .red))
             for item in failed { line("  - \(item)") }
             line("Completed steps are kept. Fix the cause, then run kvmove apply again to resume.")
             return 1
         }
         if !interrupted.isEmpty { return 130 }
-        line(paint("Apply complete!", "32") + " \(steps) step\(steps == 1 ? "" : "s") done.")
+        line(style.paint("Apply complete!", .green) + " \(steps) step\(steps == 1 ? "" : "s") done.")
         for migration in plan.migrations where !migration.steps.isEmpty {
             line("  \(migration.spec.name): stage \(migration.spec.stage.rawValue) reached.")
         }

@@ -1,29 +1,27 @@
-import Foundation
 import KVMoveCore
 
 /// Prints diagnostics to standard error, `file:line:col: error: …` with the source line and caret.
 struct DiagnosticPrinter {
     var color: Bool
 
+    /// The diagnostic as text; with colour the severity is tinted, the message bold and the caret green.
     func render(_ diagnostic: Diagnostic) -> String {
         guard color else { return diagnostic.description }
-        let lines = diagnostic.description.split(separator: "\n", omittingEmptySubsequences: false)
-        let tint =
+        let style = TerminalStyle(enabled: true)
+        let tint: TerminalStyle.Attribute =
             switch diagnostic.severity {
-            case .error: "\u{1B}[1;31m"
-            case .warning: "\u{1B}[1;33m"
-            case .note: "\u{1B}[1;36m"
+            case .error: .red
+            case .warning: .yellow
+            case .note: .cyan
             }
+        let place = diagnostic.location.map { "\($0): " } ?? ""
         var out =
-            "\u{1B}[1m"
-            + String(lines[0]).replacingOccurrences(
-                of: "\(diagnostic.severity.rawValue):", with: "\(tint)\(diagnostic.severity.rawValue):\u{1B}[0;1m")
-            + "\u{1B}[0m"
-        for line in lines.dropFirst() {
-            out +=
-                "\n"
-                + (line.contains("^") && line.trimmingCharacters(in: .whitespaces).first == "^"
-                    ? "\u{1B}[32m\(line)\u{1B}[0m" : String(line))
+            style.paint(place, .bold) + style.paint("\(diagnostic.severity.rawValue):", .bold, tint) + " "
+            + style.paint(diagnostic.message, .bold)
+        // The snippet (source line and caret) follows the headline, as in the plain rendering.
+        let snippet = diagnostic.description.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        for (index, line) in snippet.enumerated() {
+            out += "\n" + (index == 1 ? style.paint(String(line), .green) : String(line))
         }
         return out
     }
