@@ -102,9 +102,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 plan = try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: color)
             }
         } catch let reported as DiagnosticsReported {
-            Terminal.err(
-                "Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
-            throw ExitCode.failure
+            throw reported.planningFailed()
         }
 
         Terminal.out(PlanTextRenderer.render(plan, color: color))

@@ -52,9 +52,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
         } catch let reported as DiagnosticsReported {
-            Terminal.err(
-                "Planning failed: \(reported.count) problem\(reported.count == 1 ? "" : "s"). Nothing was changed.")
-            throw ExitCode.failure
+            throw reported.planningFailed()
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KVMoveCore
 import KVMoveSpec
@@ -76,4 +77,10 @@ struct Pipeline {
 /// Diagnostics were already printed; exit 1 without printing anything more.
 struct DiagnosticsReported: Error {
     var count: Int
+
+    /// Closes a failed plan with one summary line on standard error; returns the exit code to throw.
+    func planningFailed() -> ExitCode {
+        Terminal.err("Planning failed: \(count) problem\(count == 1 ? "" : "s"). Nothing was changed.")
+        return ExitCode.failure
+    }
 }
