@@ -15,10 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
+        // The redacting `Secret` value type, shared by Core (requests) and the data plane (passwords). Stdlib only.
+        .target(name: "KVMoveSecret"),
         // Domain model, planner, applier, journal, locks, the Provider protocol. Foundation only.
-        .target(name: "KVMoveCore"),
+        .target(name: "KVMoveCore", dependencies: ["KVMoveSecret"]),
         // YAML → MigrationSpec with file:line:col diagnostics.
         .target(
             name: "KVMoveSpec",
@@ -28,15 +31,17 @@ let package = Package(
         .target(
             name: "KVMoveRESP",
             dependencies: [
+                "KVMoveSecret",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The sync channel: scan copier, verifier, idle gate.
+        // The data plane every provider shares: scan copier, verifier, cutover gates.
         .target(
             name: "KVMoveSync",
             dependencies: [
-                "KVMoveRESP",
+                "KVMoveRESP", "KVMoveSecret",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -49,26 +54,28 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
-        // Fakes shared by tests (and by the binary's test hook, see docs/architecture.md).
+        // Fakes shared by tests. Only test targets link it; the shipped binary never does.
         .target(name: "KVMoveTestSupport", dependencies: ["KVMoveCore"]),
-        .executableTarget(
-            name: "kvmove",
+        // Commands, options, views, and the one place that knows every provider.
+        .target(
+            name: "KVMoveCLI",
             dependencies: [
                 "KVMoveCore",
                 "KVMoveSpec",
-                "KVMoveTestSupport",
                 "KVMoveLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The shipped binary: a thin main over KVMoveCLI.
+        .executableTarget(name: "kvmove", dependencies: ["KVMoveCLI"]),
         // Copy and verify throughput against native replication (scripts/bench).
         .executableTarget(
             name: "KVMoveBench",
             dependencies: ["KVMoveRESP", "KVMoveSync"],
             path: "Benchmarks/KVMoveBench"
         ),
-        .testTarget(name: "KVMoveCoreTests", dependencies: ["KVMoveCore", "KVMoveTestSupport"]),
+        .testTarget(name: "KVMoveCoreTests", dependencies: ["KVMoveCore", "KVMoveSecret", "KVMoveTestSupport"]),
         .testTarget(
             name: "KVMoveSpecTests",
             dependencies: ["KVMoveSpec", "KVMoveCore"],
@@ -90,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KVMoveCLITests",
-            dependencies: ["kvmove", "KVMoveCore", "KVMoveTestSupport"],
+            dependencies: ["KVMoveCLI", "kvmove", "KVMoveCore", "KVMoveSecret", "KVMoveTestSupport"],
             resources: [.copy("Golden")]
         ),
     ]

@@ -2,7 +2,7 @@ import Foundation
 import KVMoveCore
 import Testing
 
-@testable import kvmove
+@testable import KVMoveCLI
 
 /// Golden-file and property tests for the plan views.
 @Suite("Render")

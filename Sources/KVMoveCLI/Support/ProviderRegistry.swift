@@ -1,7 +1,6 @@
 import Foundation
 import KVMoveCore
 import KVMoveLocal
-import KVMoveTestSupport
 
 /// The one place that knows every provider.
 ///
@@ -9,41 +8,20 @@ import KVMoveTestSupport
 /// real redis-server processes (`KVMoveLocal`); each migration's sandbox is `--sandbox`, else
 /// `KVMOVE_SANDBOX`, else `.kvmove/sandbox` beside its spec file. `aliyun` arrives in its own
 /// module; until it is built in, naming it is a clear error, not a crash.
-///
-/// Test hook: when `KVMOVE_FAKE_WORLD` names a JSON world file, every provider name is served
-/// by the fake cloud in `KVMoveTestSupport`, so the CLI can be exercised end to end without a
-/// cloud account. It prints a notice on standard error whenever it is active.
 struct ProviderRegistry: Sendable {
     /// Names the spec language knows.
     static let known = ["local", "aliyun"]
 
-    private let fakeWorld: FakeWorldStore?
     private let sandboxDirectory: String?
     private let environment: [String: String]
 
-    init(sandbox: SandboxOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(sandbox: SandboxOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.sandboxDirectory = sandbox?.directory
         self.environment = environment
-        if let path = environment["KVMOVE_FAKE_WORLD"], !path.isEmpty {
-            do {
-                fakeWorld = try FakeWorldStore(file: URL(fileURLWithPath: path))
-                Terminal.err(
-                    "note: KVMOVE_FAKE_WORLD is set: every provider is served by the test-support fake cloud "
-                        + "(a test hook, see docs/architecture.md)")
-            } catch {
-                throw CLIError("cannot read the fake world KVMOVE_FAKE_WORLD=\(path): \(error.localizedDescription)")
-            }
-        } else {
-            fakeWorld = nil
-        }
     }
-
-    /// True when the fake cloud serves every provider (test hook).
-    var isFake: Bool { fakeWorld != nil }
 
     /// The provider for a spec's `provider:` name.
     func provider(named name: String) throws -> any Provider {
-        if let fakeWorld { return FakeProvider(name: name, store: fakeWorld) }
         guard Self.known.contains(name) else {
             throw CLIError("provider \"\(name)\" is unknown; kvmove knows: \(Self.known.joined(separator: ", "))")
         }

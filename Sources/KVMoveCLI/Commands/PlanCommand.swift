@@ -37,7 +37,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let pipeline = Pipeline(registry: try ProviderRegistry(sandbox: sandbox))
+            let pipeline = Pipeline(registry: ProviderRegistry(sandbox: sandbox))
             let color = output.useColor
             let (specs, files) = try pipeline.load(specs.paths, color: color)
             let observed = try await pipeline.observe(specs)

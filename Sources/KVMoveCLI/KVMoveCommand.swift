@@ -1,11 +1,10 @@
 import ArgumentParser
 
 /// The `kvmove` command: moves Redis instances between VPCs with zero downtime, declaratively.
-@main
-struct KVMoveCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+package struct KVMoveCommand: AsyncParsableCommand {
+    package static let version = "0.1.0"
 
-    static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "kvmove",
         abstract: "Move Redis instances between networks (VPCs) with zero downtime, declaratively.",
         discussion: """
@@ -28,4 +27,11 @@ struct KVMoveCommand: AsyncParsableCommand {
             UnlockCommand.self, CompletionCommand.self, SandboxCommand.self,
         ]
     )
+
+    package init() {}
+
+    /// Runs the command line of this process and exits; the shipped binary's whole `main`.
+    package static func runAsMain() async {
+        await main()
+    }
 }

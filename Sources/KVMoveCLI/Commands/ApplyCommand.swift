@@ -79,7 +79,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let color = Terminal.colorEnabled(disabledByFlag: noColor)
-        let registry = try ProviderRegistry(sandbox: sandbox)
+        let registry = ProviderRegistry(sandbox: sandbox)
         let pipeline = Pipeline(registry: registry)
         let plan: Plan
         let stateDirectory: URL

@@ -1,0 +1,4 @@
+import KVMoveCLI
+
+// The shipped binary: the command tree and the real providers, nothing else (see KVMoveCLI).
+await KVMoveCommand.runAsMain()
