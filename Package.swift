@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "KVMoveLocal",
             dependencies: [
-                "KVMoveCore", "KVMoveRESP", "KVMoveSync",
+                "KVMoveCore", "KVMoveRESP", "KVMoveSync", "KVMoveSecret",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
@@ -93,7 +93,7 @@ let package = Package(
         // Tests that start real redis-server processes: they fail, not skip, when CI=true and it is missing.
         .testTarget(
             name: "KVMoveIntegrationTests",
-            dependencies: ["KVMoveRESP", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec"]
+            dependencies: ["KVMoveRESP", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec", "KVMoveSecret"]
         ),
         .testTarget(
             name: "KVMoveCLITests",

@@ -1,12 +1,14 @@
 import Foundation
 import KVMoveCore
+import KVMoveSecret
 
 /// A provider over a ``FakeWorld``: behaves like the cloud's API, in memory or in a file.
 ///
 /// It follows the cloud's rules that matter to kvmove: creates are idempotent by token,
-/// a group is released automatically when its last member leaves, a member must be
-/// `Normal` to change. Every mutating call is logged in ``FakeWorld/calls`` with secrets
-/// redacted, so tests can assert what was (and was not) called.
+/// a group is released automatically when its last member leaves. Its requests are built from
+/// the steps' planned values, one per step, and carry the target's password as a real ``Secret``
+/// that the fake receives in clear (``FakeWorld/passwords``), so leak tests can fail. Every
+/// changing request carried out is logged in ``FakeWorld/calls`` by its (redacted) description.
 package struct FakeProvider: Provider {
     package let name: String
     package let store: FakeWorldStore
@@ -24,8 +26,14 @@ package struct FakeProvider: Provider {
 
     // MARK: - Observe
 
-    package func observe(_ spec: MigrationSpec) async throws -> ObservedMigration {
+    package func observe(_ specs: [MigrationSpec]) async throws -> [String: ObservedMigration] {
         let world = try await store.world()
+        var result: [String: ObservedMigration] = [:]
+        for spec in specs { result[spec.name] = observe(spec, in: world) }
+        return result
+    }
+
+    private func observe(_ spec: MigrationSpec, in world: FakeWorld) -> ObservedMigration {
         var seen = ObservedMigration()
         let live = world.instances.filter { $0.observed.status != "Released" }
         if let source = live.first(where: {
@@ -57,81 +65,167 @@ package struct FakeProvider: Provider {
         return seen
     }
 
-    // MARK: - Dry-run
+    // MARK: - Requests
 
-    package func calls(for step: Step, in context: StepContext) -> [ProviderCall] {
-        CloudCalls.calls(for: step, in: context, password: FakeProvider.targetPassword)
+    private func request(
+        _ action: String, _ parameters: [ProviderRequest.Parameter], effect: ProviderRequest.Effect = .change,
+        note: String? = nil
+    ) -> ProviderRequest {
+        ProviderRequest(
+            service: "fake", action: action, parameters: parameters, effect: effect, idempotent: true, note: note)
     }
 
-    // MARK: - Perform
+    private func id(_ known: String?, _ reference: ResourceReference) -> ProviderRequest.Value {
+        known.map { .text($0) } ?? .knownAfterApply(reference)
+    }
 
-    package func perform(_ step: Step, in context: StepContext) async throws -> StepOutcome {
-        try await injectedFailure(step)
+    package func requests(for step: Step, in context: StepContext) throws -> [ProviderRequest] {
+        typealias P = ProviderRequest.Parameter
+        let group = id(context.resources.groupId, .group)
+        let target = id(context.resources.targetId, .target)
+        switch step.planned {
+        case .upgradeMinorVersion(let p):
+            return [request("UpgradeMinorVersion", [P("InstanceId", p.instanceId)])]
+        case .group(let p):
+            return [
+                request(
+                    "CreateGroup",
+                    [P("SeedInstanceId", p.seedInstanceId), P("Name", p.name), P("Token", context.idempotencyToken)])
+            ]
+        case .target(let p):
+            var parameters = [
+                P("RegionId", p.region), P("ZoneId", p.zone), P("VpcId", p.vpcId), P("VSwitchId", p.vSwitchId),
+                P("InstanceName", p.name), P("InstanceClass", p.instanceClass), P("EngineVersion", p.engineVersion),
+                P("GroupId", p.groupId.map { .text($0) } ?? group), P("ChargeType", p.billing.chargeType),
+            ]
+            if case .prePaid(let months, let autoRenew) = p.billing {
+                parameters += [P("Period", months.map(String.init) ?? ""), P("AutoRenew", String(autoRenew))]
+            }
+            parameters += [
+                P("Password", .secret(Secret(FakeProvider.targetPassword))), P("Token", context.idempotencyToken),
+                P("Tag.1.Key", Tags.migration), P("Tag.1.Value", p.tags[Tags.migration] ?? context.migration),
+            ]
+            return [request("CreateInstance", parameters)]
+        case .rename(let p):
+            return [request("RenameInstance", [P("InstanceId", p.instanceId), P("InstanceName", p.name)])]
+        case .billing(let p):
+            return [
+                request("ChangeBilling", [P("InstanceId", p.instanceId), P("ChargeType", p.billing.chargeType)])
+            ]
+        case .fullSync:
+            return [request("WaitFullSync", [P("TargetId", target)], effect: .read, note: "polled until 100%")]
+        case .verification(let p):
+            return [
+                request(
+                    "Verify", [P("SourceId", p.sourceInstanceId), P("TargetId", target)], effect: .read)
+            ]
+        case .gates(let p):
+            return [
+                request(
+                    "WaitIdle",
+                    [P("InstanceId", p.sourceInstanceId), P("Seconds", String(p.requireIdleSourceSeconds ?? 0))],
+                    effect: .read)
+            ]
+        case .disconnect:
+            return [request("RemoveMember", [P("InstanceId", target)])]
+        case .releaseInstance(let p):
+            return [request("DeleteInstance", [P("InstanceId", p.instanceId)])]
+        case .releaseGroup(let p):
+            return [request("DeleteGroup", [P("GroupId", p.groupId.map { .text($0) } ?? group), P("Name", p.name)])]
+        }
+    }
+
+    // MARK: - Send
+
+    package func send(_ request: ProviderRequest, for step: Step, in context: StepContext) async throws
+        -> StepOutcome
+    {
+        let requestId = try await store.change { world -> String in
+            world.received.append(request.action)
+            return "fake-req-\(world.received.count)"
+        }
+        try await injectedFailure(step, request, requestId: requestId)
         let behaviour = try await store.world().behaviour
-        if behaviour.callMilliseconds > 0 { try await Task.sleep(for: .milliseconds(behaviour.callMilliseconds)) }
-        let call = calls(for: step, in: context).first?.description ?? step.kind.rawValue
-        switch step.kind {
-        case .upgradeSourceMinorVersion:
+        if behaviour.hang.contains(step.kind.rawValue) {
+            // Never answers; only cancellation ends it (the applier's step timeout).
+            try await Task.sleep(for: .seconds(86_400))
+        }
+        if behaviour.callMilliseconds > 0, request.effect == .change {
+            try await Task.sleep(for: .milliseconds(behaviour.callMilliseconds))
+        }
+        var outcome = try await carryOut(request, step: step, context: context)
+        outcome.requestId = requestId
+        let lostReply = try await store.change { world -> Bool in
+            guard let index = world.behaviour.failAfterCommit.firstIndex(of: request.action) else { return false }
+            world.behaviour.failAfterCommit.remove(at: index)
+            return true
+        }
+        if lostReply {
+            throw ProviderError(
+                source: .local, code: "ServiceUnavailable", message: "injected: carried out, reply lost",
+                requestId: requestId, retry: .backoff)
+        }
+        return outcome
+    }
+
+    private func carryOut(_ request: ProviderRequest, step: Step, context: StepContext) async throws -> StepOutcome {
+        let call = request.description
+        switch request.action {
+        case "UpgradeMinorVersion":
+            let id = try param(request, "InstanceId")
             try await mutate(call) { world in
-                world.update(instance: context.resources.sourceId) {
+                world.update(instance: id) {
                     $0.observed.minorVersion = "7.0.2.6"
                     $0.observed.syncCapable = true
                 }
             }
             return StepOutcome(summary: "minor version upgraded")
-        case .createGroup:
+        case "CreateGroup":
+            let source = try param(request, "SeedInstanceId")
+            let name = try param(request, "Name")
+            let token = try param(request, "Token")
             let id: String = try await mutate(call) { world in
-                if let existing = world.groups.first(where: { $0.token == context.idempotencyToken }) {
-                    return existing.observed.id
-                }
+                if let existing = world.groups.first(where: { $0.token == token }) { return existing.observed.id }
                 let id = world.makeId("gr-")
                 world.groups.append(
                     FakeWorld.Group(
-                        ObservedGroup(
-                            id: id, name: context.spec.activeActive.name, members: [context.resources.sourceId],
-                            tags: [Tags.migration: context.spec.name]
-                        ),
-                        token: context.idempotencyToken
-                    )
-                )
-                world.update(instance: context.resources.sourceId) { $0.observed.groupId = id }
+                        ObservedGroup(id: id, name: name, members: [source], tags: [Tags.migration: context.migration]),
+                        token: token))
+                world.update(instance: source) { $0.observed.groupId = id }
                 return id
             }
-            context.operation("req-\(id)")
+            try context.operation("req-\(id)")
             return StepOutcome(groupId: id, summary: "group \(id) created")
-        case .createTarget:
-            let (groupId, targetId) = try await createTarget(call, context)
-            context.operation("order-\(targetId)")
+        case "CreateInstance":
+            let (groupId, targetId) = try await createTarget(request, step: step, context: context)
+            try context.operation("order-\(targetId)")
             return StepOutcome(groupId: groupId, targetId: targetId, summary: "target \(targetId) created")
-        case .renameTarget:
-            try await mutate(call) { world in
-                world.update(instance: try requireTarget(context)) {
-                    $0.observed.name = context.spec.target.instanceName
-                }
-            }
+        case "RenameInstance":
+            let id = try param(request, "InstanceId")
+            let name = try param(request, "InstanceName")
+            try await mutate(call) { world in world.update(instance: id) { $0.observed.name = name } }
             return StepOutcome(summary: "renamed")
-        case .changeTargetBilling:
-            try await mutate(call) { world in
-                world.update(instance: try requireTarget(context)) { $0.observed.billing = context.spec.target.billing }
-            }
+        case "ChangeBilling":
+            guard case .billing(let planned) = step.planned else { throw mismatch(request, step) }
+            try await mutate(call) { world in world.update(instance: planned.instanceId) { $0.observed.billing = planned.billing } }
             return StepOutcome(summary: "billing changed")
-        case .waitFullSync:
-            return try await waitFullSync(context)
-        case .verifyData:
-            return try await verify(call, context)
-        case .checkCutoverGates:
-            return try await checkIdle(context)
-        case .disconnectSync:
+        case "WaitFullSync":
+            return try await waitFullSync(try param(request, "TargetId"), context)
+        case "Verify":
+            return try await verify(source: try param(request, "SourceId"), target: try param(request, "TargetId"), context)
+        case "WaitIdle":
+            return try await checkIdle(try param(request, "InstanceId"), context)
+        case "RemoveMember":
+            let targetId = try param(request, "InstanceId")
             try await mutate(call) { world in
-                let targetId = try requireTarget(context)
                 guard let groupId = world.instance(targetId)?.observed.groupId else { return }
                 world.update(group: groupId) { $0.observed.members.removeAll { $0 == targetId } }
                 world.update(instance: targetId) { $0.observed.groupId = nil }
             }
             return StepOutcome(summary: "sync disconnected; target stands alone")
-        case .releaseSource:
+        case "DeleteInstance":
+            let sourceId = try param(request, "InstanceId")
             try await mutate(call) { world in
-                let sourceId = context.resources.sourceId
                 guard let source = world.instance(sourceId) else { return }
                 if let groupId = source.observed.groupId {
                     world.update(group: groupId) { $0.observed.members.removeAll { $0 == sourceId } }
@@ -144,24 +238,31 @@ package struct FakeProvider: Provider {
                 }
             }
             return StepOutcome(summary: "source released")
-        case .releaseGroup:
+        case "DeleteGroup":
+            let id = request.text("GroupId")
             try await mutate(call) { world in
-                let id =
-                    context.resources.groupId
-                    ?? world.groups.first { $0.observed.createdByMigration == context.spec.name }?.observed.id
+                let id = id ?? world.groups.first { $0.observed.createdByMigration == context.migration }?.observed.id
                 guard let id, let group = world.groups.first(where: { $0.observed.id == id }) else { return }
                 for member in group.observed.members { world.update(instance: member) { $0.observed.groupId = nil } }
                 world.groups.removeAll { $0.observed.id == id }
             }
             return StepOutcome(summary: "group released")
+        default:
+            throw mismatch(request, step)
         }
     }
 
-    private func requireTarget(_ context: StepContext) throws -> String {
-        guard let id = context.resources.targetId else {
-            throw ProviderError("(fake InvalidInstanceId.NotFound) the target is not known yet; run plan again")
+    private func param(_ request: ProviderRequest, _ name: String) throws -> String {
+        guard let value = request.text(name) else {
+            throw ProviderError(
+                source: .local, code: "MissingParameter", message: "\(request.action) has no value for \(name)")
         }
-        return id
+        return value
+    }
+
+    private func mismatch(_ request: ProviderRequest, _ step: Step) -> ProviderError {
+        ProviderError(
+            source: .local, code: "InvalidAction", message: "\(request.action) does not belong to \(step.id)")
     }
 
     @discardableResult
@@ -174,40 +275,67 @@ package struct FakeProvider: Provider {
         }
     }
 
-    private func injectedFailure(_ step: Step) async throws {
-        let fail: Bool = try await store.change { world in
-            guard let index = world.behaviour.failOnce.firstIndex(of: step.kind.rawValue) else { return false }
-            world.behaviour.failOnce.remove(at: index)
-            return true
+    private func injectedFailure(_ step: Step, _ request: ProviderRequest, requestId: String) async throws {
+        let (fail, transient): (Bool, Bool) = try await store.change { world in
+            if let index = world.behaviour.failOnce.firstIndex(of: step.kind.rawValue) {
+                world.behaviour.failOnce.remove(at: index)
+                return (true, false)
+            }
+            if let left = world.behaviour.transientFailures[request.action], left > 0 {
+                world.behaviour.transientFailures[request.action] = left - 1
+                return (false, true)
+            }
+            return (false, false)
         }
-        if fail { throw ProviderError("(fake InternalError) injected failure in \(step.kind.rawValue); retry later") }
+        if fail {
+            throw ProviderError(
+                source: .local, code: "InternalError", message: "injected failure in \(step.kind.rawValue); retry later",
+                requestId: requestId)
+        }
+        if transient {
+            throw ProviderError(
+                source: .local, code: "ServiceUnavailable", message: "injected transient failure",
+                requestId: requestId, retry: .backoff)
+        }
     }
 
-    private func createTarget(_ call: String, _ context: StepContext) async throws -> (String, String) {
-        try await mutate(call) { world in
-            let spec = context.spec
-            guard
-                let groupId = context.resources.groupId
-                    ?? world.groups.first(where: { $0.observed.createdByMigration == spec.name })?.observed.id
-            else { throw ProviderError("(fake MissingParameter) GlobalInstanceId: the group does not exist") }
-            if let existing = world.instances.first(where: { $0.token == context.idempotencyToken }) {
+    private func createTarget(_ request: ProviderRequest, step: Step, context: StepContext) async throws
+        -> (String, String)
+    {
+        guard case .target(let planned) = step.planned else { throw mismatch(request, step) }
+        let token = try param(request, "Token")
+        let groupId = try param(request, "GroupId")
+        guard let password = request.secret("Password")?.reveal() else {
+            throw ProviderError(source: .local, code: "MissingParameter", message: "CreateInstance needs a Password")
+        }
+        return try await mutate(request.description) { world in
+            if let existing = world.instances.first(where: { $0.token == token }) {
                 return (groupId, existing.observed.id)
             }
-            guard let source = world.instance(context.resources.sourceId) else {
-                throw ProviderError("(fake InvalidInstanceId.NotFound) source \(context.resources.sourceId)")
+            guard world.groups.contains(where: { $0.observed.id == groupId }) else {
+                throw ProviderError(
+                    source: .local, code: "InvalidGroupId.NotFound", message: "group \(groupId) does not exist")
+            }
+            guard let source = world.instance(planned.sourceInstanceId) else {
+                throw ProviderError(
+                    source: .local, code: "InvalidInstanceId.NotFound", message: "source \(planned.sourceInstanceId)")
             }
             let id = world.makeId("r-")
             var target = source.observed
             target.id = id
-            target.name = spec.target.instanceName
-            target.region = spec.target.region
-            target.zone = spec.target.zone
-            target.vpcId = spec.target.vpcId
-            target.vSwitchId = spec.target.vSwitchId
-            target.billing = spec.target.billing
+            target.name = planned.name
+            target.region = planned.region
+            target.zone = planned.zone
+            target.vpcId = planned.vpcId
+            target.vSwitchId = planned.vSwitchId
+            target.billing = planned.billing
+            target.instanceClass = planned.instanceClass
+            target.engineVersion = planned.engineVersion
+            target.shardCount = planned.shardCount
             target.groupId = groupId
-            target.tags = [Tags.migration: spec.name]
-            world.instances.append(FakeWorld.Instance(target, token: context.idempotencyToken, keys: source.keys))
+            target.tags = planned.tags
+            world.instances.append(FakeWorld.Instance(target, token: token, keys: source.keys))
+            world.passwords[id] = password
             world.update(group: groupId) {
                 $0.observed.members.append(id)
                 $0.progress[id] = 0
@@ -216,14 +344,17 @@ package struct FakeProvider: Provider {
         }
     }
 
-    private func waitFullSync(_ context: StepContext) async throws -> StepOutcome {
-        let targetId = try requireTarget(context)
+    private func waitFullSync(_ targetId: String, _ context: StepContext) async throws -> StepOutcome {
         while true {
             try context.checkInterrupted()
             let (progress, pause): (Double, Int) = try await store.change { world in
                 guard let groupId = world.instance(targetId)?.observed.groupId,
                     let group = world.groups.first(where: { $0.observed.id == groupId })
-                else { throw ProviderError("(fake) \(targetId) is not in a group; run plan again") }
+                else {
+                    throw ProviderError(
+                        source: .local, code: "InvalidInstanceId.NotInGroup",
+                        message: "\(targetId) is not in a group; run plan again")
+                }
                 let now = min(1, (group.progress[targetId] ?? 0) + world.behaviour.syncStepPerPoll)
                 world.update(group: groupId) { $0.progress[targetId] = now }
                 return (now, world.behaviour.pollMilliseconds)
@@ -234,11 +365,11 @@ package struct FakeProvider: Provider {
         }
     }
 
-    private func verify(_ call: String, _ context: StepContext) async throws -> StepOutcome {
-        let targetId = try requireTarget(context)
-        let result: ObservedVerification = try await mutate(call) { world in
-            let keys = world.instance(context.resources.sourceId)?.keys ?? 0
-            let mismatch = world.behaviour.verifyMismatch.contains(context.spec.name)
+    private func verify(source: String, target: String, _ context: StepContext) async throws -> StepOutcome {
+        let migration = context.migration
+        let result: ObservedVerification = try await store.change { world in
+            let keys = world.instance(source)?.keys ?? 0
+            let mismatch = world.behaviour.verifyMismatch.contains(migration)
             let verification = ObservedVerification(
                 passed: !mismatch,
                 at: ISO8601.string(Date()),
@@ -246,16 +377,17 @@ package struct FakeProvider: Provider {
                     ? "3 of \(keys) keys differ (1 missing, 2 value); report in the journal directory"
                     : "\(keys) keys match in 1 db"
             )
-            world.verifications[context.spec.name] = verification
+            world.verifications[migration] = verification
             return verification
         }
-        context.progress(StepProgress(fraction: 1, message: "verified \(targetId)"))
-        guard result.passed else { throw ProviderError("verification failed: \(result.summary)") }
+        context.progress(StepProgress(fraction: 1, message: "verified \(target)"))
+        guard result.passed else {
+            throw ProviderError(source: .redis, code: "VerificationFailed", message: "verification failed: \(result.summary)")
+        }
         return StepOutcome(summary: result.summary)
     }
 
-    private func checkIdle(_ context: StepContext) async throws -> StepOutcome {
-        let sourceId = context.resources.sourceId
+    private func checkIdle(_ sourceId: String, _ context: StepContext) async throws -> StepOutcome {
         while true {
             try context.checkInterrupted()
             let (busy, pause): (Int, Int) = try await store.change { world in

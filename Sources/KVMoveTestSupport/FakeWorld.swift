@@ -4,7 +4,7 @@ import KVMoveCore
 /// The whole state of the fake cloud: instances, groups, networks and how the fake behaves.
 ///
 /// It is Codable so the same world can live in memory (unit tests) or in a JSON file shared
-/// with a `kvmove` process (CLI tests, via `KVMOVE_FAKE_WORLD`).
+/// with the test-only CLI host process (signal and kill -9 tests). The shipped binary never links it.
 package struct FakeWorld: Codable, Hashable, Sendable {
     /// An instance plus what only the fake knows about it.
     package struct Instance: Codable, Hashable, Sendable {
@@ -49,6 +49,12 @@ package struct FakeWorld: Codable, Hashable, Sendable {
         package var busyPolls: [String: Int]
         /// Milliseconds every mutating call takes (to test interruption mid-call).
         package var callMilliseconds: Int
+        /// Actions that fail this many more times with a retryable (5xx-like) error before they work.
+        package var transientFailures: [String: Int]
+        /// Actions that are carried out and then answered with a retryable error, once each (a lost reply).
+        package var failAfterCommit: [String]
+        /// Step kinds (raw values) whose request never answers; only cancellation (a timeout) ends it.
+        package var hang: [String]
 
         package init(
             syncStepPerPoll: Double = 0.25,
@@ -56,7 +62,10 @@ package struct FakeWorld: Codable, Hashable, Sendable {
             failOnce: [String] = [],
             verifyMismatch: [String] = [],
             busyPolls: [String: Int] = [:],
-            callMilliseconds: Int = 0
+            callMilliseconds: Int = 0,
+            transientFailures: [String: Int] = [:],
+            failAfterCommit: [String] = [],
+            hang: [String] = []
         ) {
             self.syncStepPerPoll = syncStepPerPoll
             self.pollMilliseconds = pollMilliseconds
@@ -64,6 +73,28 @@ package struct FakeWorld: Codable, Hashable, Sendable {
             self.verifyMismatch = verifyMismatch
             self.busyPolls = busyPolls
             self.callMilliseconds = callMilliseconds
+            self.transientFailures = transientFailures
+            self.failAfterCommit = failAfterCommit
+            self.hang = hang
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case syncStepPerPoll, pollMilliseconds, failOnce, verifyMismatch, busyPolls, callMilliseconds
+            case transientFailures, failAfterCommit, hang
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                syncStepPerPoll: try c.decodeIfPresent(Double.self, forKey: .syncStepPerPoll) ?? 0.25,
+                pollMilliseconds: try c.decodeIfPresent(Int.self, forKey: .pollMilliseconds) ?? 1,
+                failOnce: try c.decodeIfPresent([String].self, forKey: .failOnce) ?? [],
+                verifyMismatch: try c.decodeIfPresent([String].self, forKey: .verifyMismatch) ?? [],
+                busyPolls: try c.decodeIfPresent([String: Int].self, forKey: .busyPolls) ?? [:],
+                callMilliseconds: try c.decodeIfPresent(Int.self, forKey: .callMilliseconds) ?? 0,
+                transientFailures: try c.decodeIfPresent([String: Int].self, forKey: .transientFailures) ?? [:],
+                failAfterCommit: try c.decodeIfPresent([String].self, forKey: .failAfterCommit) ?? [],
+                hang: try c.decodeIfPresent([String].self, forKey: .hang) ?? [])
         }
     }
 
@@ -74,8 +105,13 @@ package struct FakeWorld: Codable, Hashable, Sendable {
     /// Verification results per migration.
     package var verifications: [String: ObservedVerification]
     package var behaviour: Behaviour
-    /// Every mutating call performed, as `Action key=value …` with secrets redacted.
+    /// Every changing request carried out, as its description (`fake Action key=value …`, secrets redacted).
     package var calls: [String]
+    /// Every request received, changing or not, as `Action` names, in order.
+    package var received: [String]
+    /// Passwords the fake received in clear for the instances it created: the proof that a request
+    /// really carries its secret while every rendering redacts it.
+    package var passwords: [String: String]
     package var nextId: Int
 
     package init(
@@ -86,6 +122,8 @@ package struct FakeWorld: Codable, Hashable, Sendable {
         verifications: [String: ObservedVerification] = [:],
         behaviour: Behaviour = Behaviour(),
         calls: [String] = [],
+        received: [String] = [],
+        passwords: [String: String] = [:],
         nextId: Int = 1
     ) {
         self.instances = instances
@@ -95,7 +133,28 @@ package struct FakeWorld: Codable, Hashable, Sendable {
         self.verifications = verifications
         self.behaviour = behaviour
         self.calls = calls
+        self.received = received
+        self.passwords = passwords
         self.nextId = nextId
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case instances, groups, vpcs, vSwitches, verifications, behaviour, calls, received, passwords, nextId
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            instances: try c.decodeIfPresent([Instance].self, forKey: .instances) ?? [],
+            groups: try c.decodeIfPresent([Group].self, forKey: .groups) ?? [],
+            vpcs: try c.decodeIfPresent([ObservedVPC].self, forKey: .vpcs) ?? [],
+            vSwitches: try c.decodeIfPresent([ObservedVSwitch].self, forKey: .vSwitches) ?? [],
+            verifications: try c.decodeIfPresent([String: ObservedVerification].self, forKey: .verifications) ?? [:],
+            behaviour: try c.decodeIfPresent(Behaviour.self, forKey: .behaviour) ?? Behaviour(),
+            calls: try c.decodeIfPresent([String].self, forKey: .calls) ?? [],
+            received: try c.decodeIfPresent([String].self, forKey: .received) ?? [],
+            passwords: try c.decodeIfPresent([String: String].self, forKey: .passwords) ?? [:],
+            nextId: try c.decodeIfPresent(Int.self, forKey: .nextId) ?? 1)
     }
 
     /// A small world: a source in `vpc-a`/zone g of cn-hangzhou, and a `vpc-b` with a vSwitch in zone h.

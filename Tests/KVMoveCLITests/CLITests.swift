@@ -187,7 +187,7 @@ struct CLITests {
     func locks() throws {
         let cli = try CLIHarness()
         try cli.write("orders.yaml", migrationYAML())
-        let store = LockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks"))
+        let store = FileLockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks"))
         var holder = LockInfo(migration: "orders-cache", operation: "apply", created: "2026-11-24T10:00:00Z")
         holder.pid = 999_999
         try store.acquire(holder)
@@ -223,7 +223,7 @@ struct CLITests {
         let journal = try cli.read(".kvmove/journal/orders-cache.jsonl")
         #expect(journal.contains("\"event\":\"interrupted\""))
         #expect(
-            LockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks")).holder(of: "orders-cache")
+            FileLockStore(directory: cli.directory.appendingPathComponent(".kvmove/locks")).holder(of: "orders-cache")
                 == nil)
         var faster = try cli.world()
         faster.behaviour.syncStepPerPoll = 0.5

@@ -1,5 +1,6 @@
 import Foundation
 import KVMoveCore
+import KVMoveSecret
 import KVMoveTestSupport
 import Synchronization
 import Testing
@@ -9,8 +10,11 @@ final class EventLog: Sendable {
     private let events = Mutex<[ApplyEvent]>([])
     func append(_ event: ApplyEvent) { events.withLock { $0.append(event) } }
     var all: [ApplyEvent] { events.withLock { $0 } }
-    var wouldCalls: [ProviderCall] {
-        all.compactMap { if case .wouldCall(_, let call) = $0 { call } else { nil } }
+    var wouldSend: [ProviderRequest] {
+        all.compactMap { if case .wouldSend(_, let request) = $0 { request } else { nil } }
+    }
+    var retries: [(ProviderError, Int)] {
+        all.compactMap { if case .retrying(_, _, let error, let attempt, _) = $0 { (error, attempt) } else { nil } }
     }
     var started: [StepKind] {
         all.compactMap { if case .stepStarted(let step) = $0 { step.kind } else { nil } }
@@ -27,15 +31,23 @@ struct ApplierTests {
     }
 
     func plan(_ specs: [MigrationSpec], _ provider: FakeProvider) async throws -> Plan {
-        var observed: [String: ObservedMigration] = [:]
-        for spec in specs { observed[spec.name] = try await provider.observe(spec) }
-        return try planner.plan(specs, observed: observed, createdAt: "t")
+        try planner.plan(specs, observed: try await provider.observe(specs), createdAt: "t")
     }
 
     func applier(_ provider: FakeProvider, _ options: Applier.Options, interrupt: InterruptFlag = InterruptFlag())
         -> Applier
     {
-        Applier(options: options, interrupt: interrupt, providers: { _ in provider })
+        // Retry pauses are recorded, not slept: no test waits for a backoff.
+        Applier(options: options, interrupt: interrupt, providers: { _ in provider }, sleep: { _ in }, random: { 0.5 })
+    }
+
+    /// Options with the file journal and locks in `state`.
+    func files(_ state: URL, dryRun: Bool = false, parallelism: Int = 4, timeouts: [StepKind: Double] = [:])
+        -> Applier.Options
+    {
+        .init(
+            dryRun: dryRun, parallelism: parallelism, timeouts: timeouts, state: .files(at: state),
+            stateDirectory: state)
     }
 
     @Test("apply through complete converges; planning again finds no changes")
@@ -46,7 +58,7 @@ struct ApplierTests {
             let spec = SpecFixtures.spec(stage: stage, idleSeconds: 30)
             let plan = try await plan([spec], provider)
             #expect(plan.hasChanges)
-            let outcomes = await applier(provider, .init(stateDirectory: state)).apply(plan) { _ in }
+            let outcomes = await applier(provider, files(state)).apply(plan) { _ in }
             #expect(outcomes["orders-cache"]?.isSuccess == true, "\(String(describing: outcomes))")
             let again = try await self.plan([spec], provider)
             #expect(!again.hasChanges, "\(again.steps.map(\.id))")
@@ -54,7 +66,7 @@ struct ApplierTests {
         let world = try await provider.store.world()
         #expect(world.groups.isEmpty)
         #expect(world.instances.filter { $0.observed.status != "Released" }.map(\.observed.name) == ["orders-cache"])
-        let journal = Journal(directory: state.appendingPathComponent("journal"))
+        let journal = FileJournal(directory: state.appendingPathComponent("journal"))
         let events = try journal.entries(for: "orders-cache").map(\.event)
         #expect(events.first == .applyStarted)
         #expect(events.filter { $0 == .stepFinished }.count == 9)
@@ -68,15 +80,19 @@ struct ApplierTests {
         let state = try tempDir()
         let plan = try await plan([SpecFixtures.spec(stage: .complete)], provider)
         let log = EventLog()
-        let outcomes = await applier(provider, .init(dryRun: true, stateDirectory: state)).apply(plan) {
+        let outcomes = await applier(provider, files(state, dryRun: true)).apply(plan) {
             log.append($0)
         }
         #expect(outcomes["orders-cache"]?.isSuccess == true)
         #expect(try await provider.store.world() == world)
         #expect(log.started == plan.steps.map(\.kind))
-        let create = try #require(log.wouldCalls.first { $0.action == "CreateInstance" })
-        #expect(create.parameters.contains { $0.name == "Password" && $0.value == "(sensitive value)" })
-        #expect(!log.wouldCalls.description.contains(FakeProvider.targetPassword))
+        let create = try #require(log.wouldSend.first { $0.action == "CreateInstance" })
+        // The request dry-run shows is the one apply sends: it holds the real password, rendered redacted.
+        #expect(create.secret("Password")?.reveal() == FakeProvider.targetPassword)
+        #expect(create.description.contains("Password=(sensitive value)"))
+        #expect(create.text("GroupId") == nil && create.description.contains("GroupId=(known after apply)"))
+        #expect(!String(describing: log.all).contains(FakeProvider.targetPassword))
+        #expect(try await provider.store.world().received.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("journal").path))
         #expect(!FileManager.default.fileExists(atPath: state.appendingPathComponent("locks").path))
     }
@@ -88,17 +104,17 @@ struct ApplierTests {
         let provider = FakeProvider(world: world)
         let state = try tempDir()
         let spec = SpecFixtures.spec()
-        let first = await applier(provider, .init(stateDirectory: state)).apply(try await plan([spec], provider)) { _ in
+        let first = await applier(provider, files(state)).apply(try await plan([spec], provider)) { _ in
         }
         guard case .failed(let step, let message) = first["orders-cache"] else {
             Issue.record("expected failure, got \(String(describing: first))")
             return
         }
         #expect(step == "orders-cache/wait-full-sync")
-        #expect(message.contains("(fake InternalError) injected failure"))
+        #expect(message.contains("(local InternalError) injected failure"))
         let resumed = try await plan([spec], provider)
         #expect(resumed.steps.map(\.kind) == [.waitFullSync, .verifyData])
-        let second = await applier(provider, .init(stateDirectory: state)).apply(resumed) { _ in }
+        let second = await applier(provider, files(state)).apply(resumed) { _ in }
         #expect(second["orders-cache"]?.isSuccess == true)
         let targets = try await provider.store.world().instances.filter {
             $0.observed.createdByMigration == "orders-cache"
@@ -112,11 +128,12 @@ struct ApplierTests {
         let plan = try await plan([SpecFixtures.spec()], provider)
         let createGroup = try #require(plan.steps.first { $0.kind == .createGroup })
         let context = StepContext(
-            spec: SpecFixtures.spec(), resources: plan.migrations[0].resources,
+            migration: "orders-cache", resources: plan.migrations[0].resources,
             idempotencyToken: IdempotencyToken.make(migration: "orders-cache", kind: .createGroup)
         )
-        let a = try await provider.perform(createGroup, in: context)
-        let b = try await provider.perform(createGroup, in: context)
+        let request = try #require(try provider.requests(for: createGroup, in: context).first)
+        let a = try await provider.send(request, for: createGroup, in: context)
+        let b = try await provider.send(request, for: createGroup, in: context)
         #expect(a.groupId == b.groupId)
         #expect(try await provider.store.world().groups.count == 1)
     }
@@ -133,7 +150,7 @@ struct ApplierTests {
         let specs = [
             SpecFixtures.spec(), SpecFixtures.spec(name: "sessions", sourceId: "r-bp1zxszhcgatnx0002"),
         ]
-        let outcomes = await applier(provider, .init(parallelism: 2, stateDirectory: try tempDir()))
+        let outcomes = await applier(provider, files(try tempDir(), parallelism: 2))
             .apply(try await plan(specs, provider)) { _ in }
         #expect(outcomes["sessions"]?.isSuccess == true)
         guard case .failed(let step, let message) = outcomes["orders-cache"] else {
@@ -152,14 +169,14 @@ struct ApplierTests {
         let log = EventLog()
         let plan = try await plan([SpecFixtures.spec()], provider)
         // Raise the interrupt as soon as the first step starts: that call completes, nothing else runs.
-        let outcomes = await applier(provider, .init(stateDirectory: state), interrupt: flag).apply(plan) { event in
+        let outcomes = await applier(provider, files(state), interrupt: flag).apply(plan) { event in
             log.append(event)
             if case .stepStarted = event { flag.raise() }
         }
         #expect(outcomes["orders-cache"] == .interrupted(completedSteps: 1))
         #expect(log.started == [.createGroup])
         #expect(try await provider.store.world().groups.count == 1)
-        let entries = try Journal(directory: state.appendingPathComponent("journal")).entries(for: "orders-cache")
+        let entries = try FileJournal(directory: state.appendingPathComponent("journal")).entries(for: "orders-cache")
         #expect(entries.last?.event == .interrupted)
         #expect(entries.last?.step == "orders-cache/create-target")
     }
@@ -170,7 +187,7 @@ struct ApplierTests {
         world.behaviour.syncStepPerPoll = 0.001
         world.behaviour.pollMilliseconds = 20
         let provider = FakeProvider(world: world)
-        let options = Applier.Options(timeouts: [.waitFullSync: 0.2], stateDirectory: try tempDir())
+        let options = files(try tempDir(), timeouts: [.waitFullSync: 0.2])
         let outcomes = await applier(provider, options).apply(try await plan([SpecFixtures.spec()], provider)) { _ in }
         guard case .failed(let step, let message) = outcomes["orders-cache"] else {
             Issue.record("expected timeout")
@@ -184,10 +201,10 @@ struct ApplierTests {
     func lockHeld() async throws {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
-        let locks = LockStore(directory: state.appendingPathComponent("locks"))
+        let locks = FileLockStore(directory: state.appendingPathComponent("locks"))
         let holder = LockInfo(migration: "orders-cache", operation: "apply", created: "2026-11-24T10:00:00Z")
         try locks.acquire(holder)
-        let outcomes = await applier(provider, .init(stateDirectory: state)).apply(
+        let outcomes = await applier(provider, files(state)).apply(
             try await plan([SpecFixtures.spec()], provider)
         ) { _ in }
         guard case .notStarted(let message) = outcomes["orders-cache"] else {
@@ -206,11 +223,11 @@ struct ApplierTests {
     func lockReleased() async throws {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
-        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider))
+        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider))
         {
             _ in
         }
-        #expect(LockStore(directory: state.appendingPathComponent("locks")).holder(of: "orders-cache") == nil)
+        #expect(FileLockStore(directory: state.appendingPathComponent("locks")).holder(of: "orders-cache") == nil)
     }
 
     @Test("no secret reaches the journal, the call log or the events")
@@ -218,13 +235,17 @@ struct ApplierTests {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
         let log = EventLog()
-        _ = await applier(provider, .init(stateDirectory: state)).apply(try await plan([SpecFixtures.spec()], provider))
+        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider))
         {
             log.append($0)
         }
         let journal = try String(
             contentsOf: state.appendingPathComponent("journal/orders-cache.jsonl"), encoding: .utf8)
         #expect(!journal.contains(FakeProvider.targetPassword))
+        // Positive control: the request really carried the password to the fake cloud.
+        let world = try await provider.store.world()
+        let target = try #require(world.instances.first { $0.observed.createdByMigration == "orders-cache" })
+        #expect(world.passwords[target.observed.id] == FakeProvider.targetPassword)
         #expect(try await provider.store.world().calls.joined().contains("Password=(sensitive value)"))
         #expect(!(try await provider.store.world().calls.joined().contains(FakeProvider.targetPassword)))
         #expect(!String(describing: log.all).contains(FakeProvider.targetPassword))

@@ -118,7 +118,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let applier = Applier(
             options: Applier.Options(
                 dryRun: dryRun, parallelism: parallelism, timeouts: try parsedTimeouts(),
-                stateDirectory: stateDirectory),
+                state: .files(at: stateDirectory), stateDirectory: stateDirectory),
             interrupt: trap.flag,
             providers: { name in try registry.provider(named: name) }
         )

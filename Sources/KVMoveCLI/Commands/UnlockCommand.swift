@@ -28,7 +28,7 @@ struct UnlockCommand: ParsableCommand {
     }
 
     func run() throws {
-        let locks = LockStore(directory: state.directory(forSpecPaths: specs.paths).appendingPathComponent("locks"))
+        let locks = StateStore.files(at: state.directory(forSpecPaths: specs.paths)).locks
         var failed = false
         for name in migrations {
             do {

@@ -43,21 +43,22 @@ struct Pipeline {
             DiagnosticPrinter(color: false).print(problems)
             throw DiagnosticsReported(count: problems.count)
         }
-        return try await withThrowingTaskGroup(of: (String, ObservedMigration).self) { group in
-            for spec in specs {
-                let provider = providers[spec.name]
+        // One batch per provider, so a provider can observe many migrations with few calls.
+        let batches = Dictionary(grouping: specs, by: \.provider)
+        return try await withThrowingTaskGroup(of: [String: ObservedMigration].self) { group in
+            for (name, batch) in batches {
+                guard let provider = batch.first.flatMap({ providers[$0.name] }) else { continue }
                 group.addTask {
-                    guard let provider else { throw CLIError("no provider for \(spec.name)") }
                     do {
-                        return (spec.name, try await provider.observe(spec))
+                        return try await provider.observe(batch)
                     } catch {
-                        throw CLIError(
-                            "observing migration \"\(spec.name)\" (provider \(spec.provider)) failed: \(error)")
+                        let names = batch.map(\.name).joined(separator: ", ")
+                        throw CLIError("observing \(names) (provider \(name)) failed: \(error)")
                     }
                 }
             }
             var observed: [String: ObservedMigration] = [:]
-            for try await (name, seen) in group { observed[name] = seen }
+            for try await seen in group { observed.merge(seen) { $1 } }
             return observed
         }
     }

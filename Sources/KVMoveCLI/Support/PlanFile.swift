@@ -6,7 +6,7 @@ import KVMoveCore
 /// observed facts it relied on.
 struct PlanFile: Codable {
     /// Changes when the file layout changes incompatibly.
-    static let fileVersion = 1
+    static let fileVersion = 2
 
     var kvmovePlanFile: Int
     var specFiles: [String]
@@ -27,12 +27,22 @@ struct PlanFile: Codable {
         self.factsDigest = Self.digest(plan)
     }
 
-    /// `sha256:<hex>` over every migration's facts, in a canonical order.
+    /// `sha256:<hex>` over every migration's facts, provider settings and steps (with their planned
+    /// values), in a canonical order: a hand-edited plan cannot make apply do what was not reviewed.
     static func digest(_ plan: Plan) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = ""
         for migration in plan.migrations.sorted(by: { $0.spec.name < $1.spec.name }) {
             text += "migration \(migration.spec.name)\n"
             for (key, value) in migration.facts.sorted(by: { $0.key < $1.key }) { text += "\(key)=\(value)\n" }
+            for (key, value) in migration.settings.sorted(by: { $0.key < $1.key }) {
+                text += "setting \(key)=\(value)\n"
+            }
+            for step in migration.steps {
+                let encoded = (try? encoder.encode(step)).map { String(decoding: $0, as: UTF8.self) }
+                text += "step \(encoded ?? step.id)\n"
+            }
         }
         let hash = SHA256.hash(data: Data(text.utf8))
         return "sha256:" + hash.map { String(format: "%02x", $0) }.joined()
@@ -53,14 +63,21 @@ struct PlanFile: Codable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CLIError("cannot read the plan file \(path): \(error.localizedDescription)")
         }
+        struct Header: Decodable {
+            var kvmovePlanFile: Int
+            enum CodingKeys: String, CodingKey { case kvmovePlanFile = "kvmove_plan_file" }
+        }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw CLIError("\(path) is not a kvmove plan file (write one with kvmove plan -out FILE)")
+        }
+        guard header.kvmovePlanFile == fileVersion else {
+            throw CLIError(
+                "\(path) has plan file version \(header.kvmovePlanFile); this kvmove reads version \(fileVersion). "
+                    + "Make the plan again with this kvmove: kvmove plan -out FILE")
+        }
         let file: PlanFile
         do { file = try JSONDecoder().decode(PlanFile.self, from: data) } catch {
             throw CLIError("\(path) is not a kvmove plan file (write one with kvmove plan -out FILE)")
-        }
-        guard file.kvmovePlanFile == fileVersion else {
-            throw CLIError(
-                "\(path) has plan file version \(file.kvmovePlanFile); this kvmove reads version \(fileVersion). "
-                    + "Make the plan again with this kvmove: kvmove plan -out FILE")
         }
         guard digest(file.plan) == file.factsDigest else {
             throw CLIError(
@@ -73,10 +90,16 @@ struct PlanFile: Codable {
     static func staleFacts(_ plan: Plan, observed: [String: ObservedMigration]) -> [String] {
         var changes: [String] = []
         for migration in plan.migrations {
-            let now = observed[migration.spec.name]?.facts ?? [:]
-            let keys = Set(migration.facts.keys).union(now.keys).sorted()
-            for key in keys where migration.facts[key] != now[key] {
-                let was = migration.facts[key].map { "\"\($0)\"" } ?? "unset"
+            // Provider settings count as facts: a plan made for one sandbox is not applied to another.
+            func withSettings(_ facts: [String: String], _ settings: [String: String]) -> [String: String] {
+                facts.merging(settings.map { ("setting.\($0.key)", $0.value) }) { $1 }
+            }
+            let then = withSettings(migration.facts, migration.settings)
+            let seen = observed[migration.spec.name]
+            let now = seen.map { withSettings($0.facts, $0.settings) } ?? [:]
+            let keys = Set(then.keys).union(now.keys).sorted()
+            for key in keys where then[key] != now[key] {
+                let was = then[key].map { "\"\($0)\"" } ?? "unset"
                 let isNow = now[key].map { "\"\($0)\"" } ?? "unset"
                 changes.append("\(migration.spec.name): \(key) was \(was), now \(isNow)")
             }

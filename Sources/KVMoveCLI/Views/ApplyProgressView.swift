@@ -46,9 +46,13 @@ final class ApplyProgressView: Sendable {
                     + " \(dryRun ? "walking" : "applying") \(steps) step\(steps == 1 ? "" : "s")")
         case .stepStarted(let step):
             line("  \(style.symbol(step.action)) \(step.address): \(verb(step.kind))... [\(step.id)]")
-        case .wouldCall(_, let call):
+        case .wouldSend(_, let request):
             state.withLock { $0.calls += 1 }
-            line("      would call: \(call)")
+            line("      would call: \(request)" + (request.note.map { "  (\($0))" } ?? ""))
+        case .retrying(let step, let request, let error, let attempt, let delay):
+            line(
+                "      \(step.address): \(request.action) failed (try \(attempt)): \(error); "
+                    + "retrying in \(String(format: "%.1f", delay))s")
         case .operation(let step, let id):
             line("      \(step.address): operation \(id)")
         case .progress(let step, let progress, let elapsed):

@@ -113,6 +113,8 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
         var resourceType: String
         var resourceId: String?
         var change: Change
+        /// The typed values apply will use (format 1.1).
+        var plannedValues: PlannedValuesJSON
         var reasons: [String]
         var risks: [String]
         var dependsOn: [String]
@@ -128,6 +130,7 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
             case resourceType = "resource_type"
             case resourceId = "resource_id"
             case change
+            case plannedValues = "planned_values"
             case reasons
             case risks
             case dependsOn = "depends_on"
@@ -144,6 +147,7 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
             resourceType = step.resourceType
             resourceId = step.resourceId
             change = Change(before: step.before, after: step.after, afterUnknown: step.afterUnknown)
+            plannedValues = PlannedValuesJSON(step.planned)
             reasons = step.reasons
             risks = step.risks
             dependsOn = step.dependsOn
@@ -161,6 +165,7 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
             try container.encode(resourceType, forKey: .resourceType)
             try container.encode(resourceId, forKey: .resourceId)
             try container.encode(change, forKey: .change)
+            try container.encode(plannedValues, forKey: .plannedValues)
             try container.encode(reasons, forKey: .reasons)
             try container.encode(risks, forKey: .risks)
             try container.encode(dependsOn, forKey: .dependsOn)

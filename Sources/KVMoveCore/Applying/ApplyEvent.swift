@@ -6,8 +6,10 @@ package enum ApplyEvent: Sendable {
     case migrationStarted(migration: String, steps: Int)
     /// A step is about to call its provider.
     case stepStarted(Step)
-    /// Dry-run: the call the step would make.
-    case wouldCall(Step, ProviderCall)
+    /// Dry-run: a request the step would send, exactly as built.
+    case wouldSend(Step, ProviderRequest)
+    /// A request failed with a retryable error; it is sent again after `delay` seconds.
+    case retrying(Step, ProviderRequest, error: ProviderError, attempt: Int, delay: Double)
     /// A provider operation id was recorded.
     case operation(Step, id: String)
     /// A long step moved; `elapsed` in seconds.

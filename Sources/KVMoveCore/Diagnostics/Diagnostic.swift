@@ -58,16 +58,3 @@ extension String {
         String(unicodeScalars.map { $0 == "\t" ? " " : Character($0) })
     }
 }
-
-/// Thrown when input problems were found; carries all of them, in source order.
-package struct DiagnosticError: Error, Sendable, CustomStringConvertible {
-    package var diagnostics: [Diagnostic]
-
-    package init(_ diagnostics: [Diagnostic]) {
-        self.diagnostics = diagnostics
-    }
-
-    package var description: String {
-        diagnostics.map(\.description).joined(separator: "\n")
-    }
-}

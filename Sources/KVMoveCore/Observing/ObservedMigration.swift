@@ -22,6 +22,9 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
     package var sync: ObservedSync?
     /// The last data verification recorded for this migration's target, if any.
     package var verification: ObservedVerification?
+    /// Provider settings chosen while observing (for `local`, the sandbox directory), fixed in the plan
+    /// so apply acts where plan looked.
+    package var settings: [String: String]
 
     package init(
         source: ObservedInstance? = nil,
@@ -32,7 +35,8 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         targetVPC: ObservedVPC? = nil,
         targetVSwitch: ObservedVSwitch? = nil,
         sync: ObservedSync? = nil,
-        verification: ObservedVerification? = nil
+        verification: ObservedVerification? = nil,
+        settings: [String: String] = [:]
     ) {
         self.source = source
         self.sourceGroup = sourceGroup
@@ -43,6 +47,7 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         self.targetVSwitch = targetVSwitch
         self.sync = sync
         self.verification = verification
+        self.settings = settings
     }
 }
 
@@ -59,6 +64,8 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
     /// The instance class (spec), such as `redis.master.small.default`.
     package var instanceClass: String
     package var engineVersion: String
+    /// Shards of a cluster instance; nil for the standard (non-sharded) architecture.
+    package var shardCount: Int?
     package var minorVersion: String
     /// False when the minor version is too old to run the sync channel.
     package var syncCapable: Bool
@@ -77,6 +84,7 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
         status: String = "Normal",
         instanceClass: String,
         engineVersion: String,
+        shardCount: Int? = nil,
         minorVersion: String,
         syncCapable: Bool = true,
         billing: Billing = .postPaid,
@@ -92,6 +100,7 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
         self.status = status
         self.instanceClass = instanceClass
         self.engineVersion = engineVersion
+        self.shardCount = shardCount
         self.minorVersion = minorVersion
         self.syncCapable = syncCapable
         self.billing = billing
@@ -107,15 +116,13 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
 package struct ObservedGroup: Codable, Hashable, Sendable {
     package var id: String
     package var name: String
-    package var status: String
     /// Member instance ids, first member first.
     package var members: [String]
     package var tags: [String: String]
 
-    package init(id: String, name: String, status: String = "Normal", members: [String], tags: [String: String] = [:]) {
+    package init(id: String, name: String, members: [String], tags: [String: String] = [:]) {
         self.id = id
         self.name = name
-        self.status = status
         self.members = members
         self.tags = tags
     }

@@ -4,7 +4,7 @@
 /// what apply does.
 package struct Plan: Codable, Hashable, Sendable {
     /// The JSON format version; minor bumps are additive, major bumps break readers.
-    package static let formatVersion = "1.0"
+    package static let formatVersion = "1.1"
 
     package var formatVersion: String
     package var toolVersion: String
@@ -64,6 +64,8 @@ package struct MigrationPlan: Codable, Hashable, Sendable {
     package var warnings: [String]
     /// The observed facts this plan relies on.
     package var facts: [String: String]
+    /// Provider settings fixed at plan time (see ``ObservedMigration/settings``); apply uses these.
+    package var settings: [String: String]
 
     package init(
         spec: MigrationSpec,
@@ -71,7 +73,8 @@ package struct MigrationPlan: Codable, Hashable, Sendable {
         resources: KnownResources,
         steps: [Step],
         warnings: [String],
-        facts: [String: String]
+        facts: [String: String],
+        settings: [String: String] = [:]
     ) {
         self.spec = spec
         self.observedStage = observedStage
@@ -79,6 +82,7 @@ package struct MigrationPlan: Codable, Hashable, Sendable {
         self.steps = steps
         self.warnings = warnings
         self.facts = facts
+        self.settings = settings
     }
 }
 
@@ -92,6 +96,14 @@ package struct KnownResources: Codable, Hashable, Sendable {
         self.sourceId = sourceId
         self.groupId = groupId
         self.targetId = targetId
+    }
+
+    /// The id of `reference`, when known.
+    package func id(of reference: ResourceReference) -> String? {
+        switch reference {
+        case .group: groupId
+        case .target: targetId
+        }
     }
 }
 

@@ -83,7 +83,8 @@ private struct MigrationPlanner {
             ),
             steps: steps,
             warnings: warnings,
-            facts: observed.facts
+            facts: observed.facts,
+            settings: observed.settings
         )
     }
 
@@ -255,6 +256,8 @@ private struct MigrationPlanner {
                     resourceId: source.id,
                     before: ["minor_version": source.minorVersion],
                     after: ["minor_version": "latest"],
+                    planned: .upgradeMinorVersion(
+                        PlannedMinorVersionUpgrade(instanceId: source.id, fromMinorVersion: source.minorVersion)),
                     reasons: ["minor version \(source.minorVersion) cannot run the sync channel"],
                     risks: [
                         "clients of \(source.id) see a flash disconnect of up to 5 s and up to 30 s of read-only "
@@ -271,6 +274,10 @@ private struct MigrationPlanner {
                     address: "\(name).group",
                     resourceType: "group",
                     after: ["name": spec.activeActive.name, "members": sourceId],
+                    planned: .group(
+                        PlannedGroup(
+                            name: spec.activeActive.name, seedInstanceId: sourceId, region: spec.source.region,
+                            tags: [Tags.migration: name])),
                     afterUnknown: ["id"],
                     reasons: ["no active-active group exists for this migration"],
                     risks: ["the source becomes the group's first member; it stays readable and writable"]
@@ -279,7 +286,7 @@ private struct MigrationPlanner {
         }
         if let target = observed.target {
             planDrift(target)
-        } else {
+        } else if let source {
             add(
                 Step(
                     migration: name,
@@ -292,12 +299,20 @@ private struct MigrationPlanner {
                         "zone": spec.target.zone,
                         "vpc_id": spec.target.vpcId,
                         "vswitch_id": spec.target.vSwitchId,
-                        "instance_class": source?.instanceClass ?? "(same as source)",
-                        "engine_version": source?.engineVersion ?? "(same as source)",
+                        "instance_class": source.instanceClass,
+                        "engine_version": source.engineVersion,
+                        "shards": source.shardCount.map(String.init) ?? "none (standard)",
                         "billing": spec.target.billing.summary,
                         "group": observed.group?.id ?? "(known after apply)",
                         "tags": "\(Tags.migration)=\(name)",
                     ],
+                    planned: .target(
+                        PlannedTarget(
+                            name: spec.target.instanceName, region: spec.target.region, zone: spec.target.zone,
+                            vpcId: spec.target.vpcId, vSwitchId: spec.target.vSwitchId, billing: spec.target.billing,
+                            instanceClass: source.instanceClass, engineVersion: source.engineVersion,
+                            shardCount: source.shardCount, sourceInstanceId: source.id, groupId: observed.group?.id,
+                            tags: [Tags.migration: name])),
                     afterUnknown: ["id", "endpoint"],
                     reasons: ["no instance tagged \(Tags.migration)=\(name) exists in \(spec.target.region)"],
                     risks: [
@@ -320,6 +335,10 @@ private struct MigrationPlanner {
                     address: targetAddress,
                     resourceType: "instance",
                     resourceId: observed.target?.id,
+                    planned: .fullSync(
+                        PlannedFullSync(
+                            sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
+                            groupId: observed.group?.id)),
                     reasons: ["initialization (clone + full sync) has not finished\(progress)"]
                 )
             )
@@ -335,6 +354,8 @@ private struct MigrationPlanner {
                     address: targetAddress,
                     resourceType: "instance",
                     resourceId: observed.target?.id,
+                    planned: .verification(
+                        PlannedVerification(sourceInstanceId: sourceId, targetInstanceId: observed.target?.id)),
                     reasons: [why],
                     risks: ["reads every key on both instances; adds read load on the source"]
                 )
@@ -349,6 +370,7 @@ private struct MigrationPlanner {
                     address: "\(name).source",
                     resourceType: "instance",
                     resourceId: sourceId,
+                    planned: .gates(PlannedGates(sourceInstanceId: sourceId, requireIdleSourceSeconds: seconds)),
                     reasons: ["stage cutover requires the source to be idle for \(formatSeconds(seconds))"],
                     risks: ["waits until no client but kvmove has been connected to the source for that long"]
                 )
@@ -363,6 +385,8 @@ private struct MigrationPlanner {
                 resourceId: observed.target?.id,
                 before: ["group": observed.group?.id ?? "(known after apply)"],
                 after: ["group": "none"],
+                planned: .disconnect(
+                    PlannedDisconnect(targetInstanceId: observed.target?.id, groupId: observed.group?.id)),
                 reasons: ["stage \(spec.stage.rawValue) needs the target to stand alone"],
                 risks: [
                     "writes to the source are no longer copied to the target: switch all traffic to the target first"
@@ -383,6 +407,7 @@ private struct MigrationPlanner {
                     resourceId: target.id,
                     before: ["name": target.name],
                     after: ["name": spec.target.instanceName],
+                    planned: .rename(PlannedRename(instanceId: target.id, name: spec.target.instanceName)),
                     reasons: ["the target's name differs from spec.target.instanceName"]
                 )
             )
@@ -397,6 +422,7 @@ private struct MigrationPlanner {
                     resourceId: target.id,
                     before: ["billing": target.billing.summary],
                     after: ["billing": spec.target.billing.summary],
+                    planned: .billing(PlannedBillingChange(instanceId: target.id, billing: spec.target.billing)),
                     reasons: ["the target's billing differs from spec.target.billing"],
                     risks: billingRisks(spec.target.billing)
                 )
@@ -421,6 +447,7 @@ private struct MigrationPlanner {
                     resourceType: "instance",
                     resourceId: source.id,
                     before: ["name": source.name, "zone": source.zone, "vpc_id": source.vpcId],
+                    planned: .releaseInstance(PlannedInstanceRelease(instanceId: source.id, groupId: source.groupId)),
                     reasons: ["stage complete releases the source after cutover"],
                     risks: risks,
                     destroysData: true
@@ -441,6 +468,7 @@ private struct MigrationPlanner {
                         "name": group?.name ?? spec.activeActive.name,
                         "members": group?.members.joined(separator: ",") ?? "(known after apply)",
                     ],
+                    planned: .releaseGroup(PlannedGroupRelease(groupId: group?.id, name: spec.activeActive.name)),
                     reasons: ["stage complete releases the active-active group"]
                 )
             )

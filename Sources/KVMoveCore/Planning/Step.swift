@@ -14,6 +14,8 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
     package var before: [String: String]?
     /// Attribute values after the step, for display only (nil for releases).
     package var after: [String: String]?
+    /// What the step will apply, typed: the only values apply reads.
+    package var planned: PlannedValues
     /// Attributes whose value is only known after apply, for display only.
     package var afterUnknown: [String]
     /// Why this step is needed, for display only.
@@ -33,6 +35,7 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
         resourceId: String? = nil,
         before: [String: String]? = nil,
         after: [String: String]? = nil,
+        planned: PlannedValues,
         afterUnknown: [String] = [],
         reasons: [String] = [],
         risks: [String] = [],
@@ -47,6 +50,7 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
         self.resourceId = resourceId
         self.before = before
         self.after = after
+        self.planned = planned
         self.afterUnknown = afterUnknown
         self.reasons = reasons
         self.risks = risks

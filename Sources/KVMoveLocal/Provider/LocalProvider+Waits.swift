@@ -8,8 +8,7 @@ extension LocalProvider {
 
     /// Polls the channel's phase and progress until the full sync finished, restarting a worker
     /// that died on the way.
-    func waitFullSync(_ context: StepContext, _ sandbox: Sandbox) async throws -> StepOutcome {
-        let targetId = try requireTarget(context)
+    func waitFullSync(_ targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws -> StepOutcome {
         var restarted = false
         while true {
             try context.checkInterrupted()
@@ -17,7 +16,9 @@ extension LocalProvider {
             guard let target = state.instance(targetId), target.isLive, let groupId = target.groupId,
                 let group = state.group(groupId), let sourceId = group.members.first
             else {
-                throw ProviderError("(local) \(targetId) is not in a group; run plan again")
+                throw ProviderError(
+                    source: .local, code: "InvalidInstanceId.NotInGroup",
+                    message: "\(targetId) is not in a group; run plan again")
             }
             guard let channel = group.channel, channel.target == targetId else {
                 try await startChannel(groupId: groupId, sourceId: sourceId, targetId: targetId, sandbox)
@@ -26,7 +27,8 @@ extension LocalProvider {
             switch channel.phase {
             case .failed:
                 throw ProviderError(
-                    "full sync into \(targetId) failed: \(channel.message ?? "no reason given"); see "
+                    source: .local, code: "ChannelFailed",
+                    message: "full sync into \(targetId) failed: \(channel.message ?? "no reason given"); see "
                         + "\(sandbox.layout.workerLog(groupId).path). Fix the cause, run kvmove sandbox up to "
                         + "restart the channel worker, then apply again")
             case .synchronized:
@@ -52,14 +54,19 @@ extension LocalProvider {
     // MARK: - Verify
 
     /// Compares source and target key by key, writes the JSON report and records the result.
-    func verify(_ context: StepContext, _ sandbox: Sandbox) async throws -> StepOutcome {
-        let targetId = try requireTarget(context)
+    func verify(source sourceId: String, target targetId: String, _ context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
         let state = try sandbox.store.read()
-        guard let source = state.instance(context.resources.sourceId), source.isLive else {
-            throw ProviderError("(local) source \(context.resources.sourceId) does not exist; run plan again")
+        guard let source = state.instance(sourceId), source.isLive else {
+            throw ProviderError(
+                source: .local, code: "InvalidInstanceId.NotFound",
+                message: "source \(sourceId) does not exist; run plan again")
         }
         guard let target = state.instance(targetId), target.isLive else {
-            throw ProviderError("(local) target \(targetId) does not exist; run plan again")
+            throw ProviderError(
+                source: .local, code: "InvalidInstanceId.NotFound",
+                message: "target \(targetId) does not exist; run plan again")
         }
         let verifier = Verifier(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
         let lastReport = Mutex(ContinuousClock.now - .seconds(1))
@@ -79,17 +86,18 @@ extension LocalProvider {
         let directory =
             context.stateDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("reports") }
             ?? sandbox.layout.reportsDirectory
-        let file = directory.appendingPathComponent("\(context.spec.name)-verify-\(Self.fileStamp(now)).json")
+        let file = directory.appendingPathComponent("\(context.migration)-verify-\(Self.fileStamp(now)).json")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(report), to: file)
         let record = VerificationRecord(
             passed: report.passed, at: ISO8601.string(now), summary: report.summary, report: file.path)
-        try await sandbox.store.change { $0.verifications[context.spec.name] = record }
+        try await sandbox.store.change { $0.verifications[context.migration] = record }
         let shown = DisplayPath.relative(file.path)
         guard report.passed else {
-            throw ProviderError("verification failed: \(report.summary); report: \(shown)")
+            throw ProviderError(
+                source: .redis, code: "VerificationFailed", message: "verification failed: \(report.summary); report: \(shown)")
         }
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
     }
@@ -107,11 +115,14 @@ extension LocalProvider {
 
     /// Waits until the source has had no client but kvmove connected, and has processed no
     /// command but the probe's own, for `requireIdleSource` seconds.
-    func checkIdle(_ context: StepContext, _ sandbox: Sandbox) async throws -> StepOutcome {
-        let required = Double(context.spec.cutover.requireIdleSourceSeconds ?? 0)
-        let sourceId = context.resources.sourceId
+    func checkIdle(source sourceId: String, required seconds: Int, _ context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
+        let required = Double(seconds)
         guard let source = try sandbox.store.read().instance(sourceId), source.isLive else {
-            throw ProviderError("(local) source \(sourceId) does not exist; run plan again")
+            throw ProviderError(
+                source: .local, code: "InvalidInstanceId.NotFound",
+                message: "source \(sourceId) does not exist; run plan again")
         }
         let probe = ActivityProbe(endpoint: try sandbox.endpoint(source))
         // What one sample costs in commands: the least growth between back-to-back samples.

@@ -3,22 +3,28 @@ import KVMoveCore
 
 /// The `local` provider: migrations between instances of a sandbox on this machine.
 ///
-/// It answers like the cloud's API where kvmove cares (the same observations and call shapes as
-/// `FakeProvider` in the test support module) but for real: instances are `redis-server`
-/// processes, a group's sync channel is a background worker process, verification compares
-/// the data key by key, and the idle gate watches real client connections.
+/// Instances are `redis-server` processes, a group's sync channel is a background worker
+/// process, verification and the cutover gates run on the shared data plane (KVMoveSync)
+/// against the real servers.
 ///
-/// Each migration's sandbox is resolved from its spec, so specs in different directories can
-/// use different sandboxes in one run. Observing and dry-run only read: they never create a
-/// directory, take the state lock or write a file.
+/// Which sandbox a migration uses is decided once, while observing (from `--sandbox`,
+/// `KVMOVE_SANDBOX` or the spec file's directory), and recorded in the plan as the setting
+/// ``LocalProvider/sandboxSetting``; apply acts on that directory and never looks at where a spec
+/// file lies. Observing and dry-run only read: they never create a directory, take the state lock
+/// or write a file. Each step's requests (service `sandbox` for the emulated cloud, `redis` for the
+/// data plane) are built once by ``requests(for:in:)`` and carried out by ``send(_:for:in:)``.
 package struct LocalProvider: Provider {
     package let name = "local"
-    private let resolve: @Sendable (MigrationSpec) -> Sandbox
+    /// The plan setting that holds a migration's sandbox directory.
+    package static let sandboxSetting = "sandbox"
+    private let resolve: @Sendable (MigrationSpec) -> SandboxLayout
+    private let worker: WorkerLauncher
+    private let redisServer: String?
     /// How often long steps poll: the full sync and the idle gate.
     package var pollInterval: Duration = .milliseconds(500)
 
     /// - Parameters:
-    ///   - sandboxFor: the sandbox directory of a migration.
+    ///   - sandboxFor: the sandbox directory of a migration, asked while observing only.
     ///   - worker: how channel workers are started.
     ///   - redisServer: the `redis-server` executable; found on `PATH` when nil.
     package init(
@@ -26,7 +32,9 @@ package struct LocalProvider: Provider {
         worker: WorkerLauncher = .currentExecutable(),
         redisServer: String? = nil
     ) {
-        resolve = { Sandbox(layout: sandboxFor($0), worker: worker, redisServer: redisServer) }
+        self.resolve = sandboxFor
+        self.worker = worker
+        self.redisServer = redisServer
     }
 
     /// A provider whose migrations all use the sandbox at `layout`.
@@ -34,16 +42,48 @@ package struct LocalProvider: Provider {
         self.init(sandboxFor: { _ in layout }, worker: worker, redisServer: redisServer)
     }
 
-    /// The sandbox `spec` uses.
-    package func sandbox(for spec: MigrationSpec) -> Sandbox { resolve(spec) }
+    /// The sandbox at `layout`.
+    package func sandbox(at layout: SandboxLayout) -> Sandbox {
+        Sandbox(layout: layout, worker: worker, redisServer: redisServer)
+    }
+
+    /// The sandbox the plan recorded for a step.
+    func sandbox(for context: StepContext) throws -> Sandbox {
+        guard let path = context.settings[Self.sandboxSetting] else {
+            throw ProviderError(
+                source: .local, code: "MissingSetting",
+                message: "the plan does not say which sandbox migration \(context.migration) uses "
+                    + "(setting \"\(Self.sandboxSetting)\"); run kvmove plan again with this version of kvmove")
+        }
+        return sandbox(at: SandboxLayout(root: URL(fileURLWithPath: path)))
+    }
 
     // MARK: - Observe
 
-    package func observe(_ spec: MigrationSpec) async throws -> ObservedMigration {
-        let sandbox = sandbox(for: spec)
-        let state = try sandbox.store.read()
+    package func observe(_ specs: [MigrationSpec]) async throws -> [String: ObservedMigration] {
+        var result: [String: ObservedMigration] = [:]
+        var states: [URL: SandboxState] = [:]
+        for spec in specs {
+            let sandbox = sandbox(at: resolve(spec))
+            let state: SandboxState
+            if let known = states[sandbox.layout.root] {
+                state = known
+            } else {
+                do {
+                    state = try sandbox.store.read()
+                } catch {
+                    throw ProviderError(source: .local, code: "SandboxUnreadable", message: "\(error)")
+                }
+                states[sandbox.layout.root] = state
+            }
+            result[spec.name] = await observe(spec, in: sandbox, state: state)
+        }
+        return result
+    }
+
+    private func observe(_ spec: MigrationSpec, in sandbox: Sandbox, state: SandboxState) async -> ObservedMigration {
         let live = state.instances.filter(\.isLive)
-        var seen = ObservedMigration()
+        var seen = ObservedMigration(settings: [Self.sandboxSetting: sandbox.layout.root.path])
         if let source = live.first(where: { $0.id == spec.source.instanceId && $0.region == spec.source.region }) {
             seen.source = await observed(source, in: sandbox)
             if let groupId = source.groupId, let group = state.group(groupId) {
@@ -100,11 +140,5 @@ package struct LocalProvider: Provider {
 
     private func observed(_ group: GroupRecord) -> ObservedGroup {
         ObservedGroup(id: group.id, name: group.name, members: group.members, tags: group.tags)
-    }
-
-    // MARK: - Dry-run
-
-    package func calls(for step: Step, in context: StepContext) -> [ProviderCall] {
-        CloudCalls.calls(for: step, in: context)
     }
 }

@@ -14,9 +14,6 @@ struct FileDiagnostics: Sendable {
         self.source = source
     }
 
-    /// True when at least one error was reported.
-    var hasErrors: Bool { errorCount > 0 }
-
     /// How many errors were reported so far.
     var errorCount: Int { all.count { $0.severity == .error } }
 

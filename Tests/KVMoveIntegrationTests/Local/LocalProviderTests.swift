@@ -2,6 +2,7 @@ import Foundation
 import KVMoveCore
 import KVMoveLocal
 import KVMoveRESP
+import KVMoveSecret
 import Synchronization
 import Testing
 
@@ -70,7 +71,7 @@ struct LocalProviderTests {
             let sourcePid = try f.record("r-old0001").pid
 
             // Stage sync: upgrade (restart, data kept), group, target, full sync, verify.
-            let observed = try await f.provider.observe(Fixture.migration(stage: .sync))
+            let observed = try await f.observe(Fixture.migration(stage: .sync))
             #expect(observed.source?.status == "Normal")
             #expect(observed.source?.syncCapable == false)
             #expect(observed.targetVPC?.id == "vpc-b")
@@ -86,7 +87,7 @@ struct LocalProviderTests {
             #expect(source.minorVersion == LocalSandbox.latestMinorVersion)
             #expect(source.pid != sourcePid, "the upgrade restarts the process")
             #expect(try await f.keysPerDatabase("r-old0001") == [0: 1000, 1: 1000], "the upgrade keeps the data")
-            let seen = try await f.provider.observe(Fixture.migration(stage: .sync))
+            let seen = try await f.observe(Fixture.migration(stage: .sync))
             let target = try #require(seen.target)
             #expect(target.tags[Tags.migration] == "orders")
             #expect(target.status == "Normal")
@@ -135,7 +136,7 @@ struct LocalProviderTests {
             #expect(!FileManager.default.fileExists(atPath: f.layout.dataDirectory("r-old0001").path))
             #expect(try f.state().groups.isEmpty)
             #expect(try await f.plan([Fixture.migration(stage: .complete)]).hasChanges == false)
-            #expect(try await f.provider.observe(Fixture.migration(stage: .complete)).source == nil)
+            #expect(try await f.observe(Fixture.migration(stage: .complete)).source == nil)
 
             // No password in any file kvmove wrote, nor in any event.
             for (path, data) in try f.filesWrittenByKvmove() {
@@ -157,11 +158,14 @@ struct LocalProviderTests {
             #expect(plan.steps.count == 9)
             let (outcomes, events) = await f.apply(plan, dryRun: true)
             #expect(outcomes["orders"] == .succeeded(steps: 9))
-            let calls = events.compactMap { event -> ProviderCall? in
-                if case .wouldCall(_, let call) = event { call } else { nil }
+            let requests = events.compactMap { event -> ProviderRequest? in
+                if case .wouldSend(_, let request) = event { request } else { nil }
             }
-            #expect(calls.map(\.action).contains("CreateInstance"))
-            #expect(calls.flatMap(\.parameters).contains { $0.name == "Password" && $0.value == "(sensitive value)" })
+            let create = try #require(requests.first { $0.action == "CreateInstance" })
+            #expect(create.description.contains("Password=(sensitive value)"))
+            #expect(!String(describing: events).contains(try #require(create.secret("Password")).reveal()))
+            // Dry-run shows the data plane's work too, under its own service name.
+            #expect(requests.contains { $0.service == "redis" && $0.action == "Verify" })
             let after = try f.snapshot()
             #expect(after.keys.sorted() == before.keys.sorted())
             for (path, data) in before where after[path] != data {
@@ -185,7 +189,7 @@ struct LocalProviderTests {
             }
             var (outcomes, events) = await f.apply(plan)
             #expect(outcomes.values.allSatisfy { $0.isSuccess }, "\(events.map(\.text))")
-            let ordersTarget = try #require(try await f.provider.observe(specs[0]).target)
+            let ordersTarget = try #require(try await f.observe(specs[0]).target)
             let write = try await f.connect(ordersTarget.id)
             _ = try await write.send(RESPCommand("SET", "written-to-the-target-only", "x"))
             await write.close()
@@ -204,9 +208,9 @@ struct LocalProviderTests {
             let report = try #require(message.components(separatedBy: "; report: ").last)
             let text = try String(contentsOfFile: report, encoding: .utf8)
             #expect(text.contains("written-to-the-target-only"))
-            let observed = try await f.provider.observe(specs[0])
+            let observed = try await f.observe(specs[0])
             #expect(observed.verification?.passed == false)
-            #expect(try await f.provider.observe(specs[1]).verification?.passed == true)
+            #expect(try await f.observe(specs[1]).verification?.passed == true)
             #expect(try await f.plan(specs).steps.map(\.id) == ["orders/verify-data"])
         }
     }

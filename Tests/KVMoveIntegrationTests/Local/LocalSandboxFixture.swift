@@ -110,9 +110,13 @@ struct LocalSandboxFixture {
 
     // MARK: - Plan and apply
 
+    /// Observes one migration.
+    func observe(_ spec: MigrationSpec) async throws -> ObservedMigration {
+        try #require(try await provider.observe([spec])[spec.name])
+    }
+
     func plan(_ specs: [MigrationSpec]) async throws -> Plan {
-        var observed: [String: ObservedMigration] = [:]
-        for spec in specs { observed[spec.name] = try await provider.observe(spec) }
+        let observed = try await provider.observe(specs)
         return try Planner(toolVersion: "test").plan(specs, observed: observed, createdAt: "2026-01-01T00:00:00Z")
     }
 
@@ -122,7 +126,9 @@ struct LocalSandboxFixture {
         let events = Mutex<[ApplyEvent]>([])
         let provider = provider
         let applier = Applier(
-            options: Applier.Options(dryRun: dryRun, parallelism: 2, stateDirectory: dryRun ? nil : stateDirectory),
+            options: Applier.Options(
+                dryRun: dryRun, parallelism: 2, state: dryRun ? nil : .files(at: stateDirectory),
+                stateDirectory: dryRun ? nil : stateDirectory),
             providers: { _ in provider })
         let outcomes = await applier.apply(plan) { event in events.withLock { $0.append(event) } }
         return (outcomes, events.withLock { $0 })

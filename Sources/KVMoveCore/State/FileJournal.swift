@@ -1,51 +1,12 @@
 import Foundation
 import Synchronization
 
-/// One line of a migration's journal (`<state>/journal/<migration>.jsonl`).
-package struct JournalEntry: Codable, Hashable, Sendable {
-    /// What happened.
-    package enum Event: String, Codable, Hashable, Sendable {
-        case applyStarted = "apply-started"
-        case stepStarted = "step-started"
-        case operation
-        case stepFinished = "step-finished"
-        case stepFailed = "step-failed"
-        case interrupted
-        case applyFinished = "apply-finished"
-    }
-
-    package var time: String
-    package var migration: String
-    package var event: Event
-    package var step: String?
-    package var operationId: String?
-    package var message: String?
-    package var elapsedSeconds: Double?
-
-    package init(
-        time: String,
-        migration: String,
-        event: Event,
-        step: String? = nil,
-        operationId: String? = nil,
-        message: String? = nil,
-        elapsedSeconds: Double? = nil
-    ) {
-        self.time = time
-        self.migration = migration
-        self.event = event
-        self.step = step
-        self.operationId = operationId
-        self.message = message
-        self.elapsedSeconds = elapsedSeconds
-    }
-}
-
-/// Appends journal entries, one JSON object per line, flushed after every entry.
+/// The journal as a file per migration: `<directory>/<migration>.jsonl`, one JSON object per line,
+/// fsynced after every entry.
 ///
 /// Appends are synchronous and serialized, so entries land in the order they happen even when
 /// several migrations write at once.
-package final class Journal: Sendable {
+package final class FileJournal: JournalStore {
     private let directory: URL
     private let writing = Mutex(())
 
@@ -53,6 +14,9 @@ package final class Journal: Sendable {
     package init(directory: URL) {
         self.directory = directory
     }
+
+    /// `<directory>/<migration>.jsonl`.
+    package func location(of migration: String) -> String { file(for: migration).path }
 
     /// The file of one migration.
     package func file(for migration: String) -> URL {

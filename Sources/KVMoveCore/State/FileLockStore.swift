@@ -1,36 +1,7 @@
 import Foundation
 
-/// Who holds a migration's lock.
-package struct LockInfo: Codable, Hashable, Sendable {
-    package var id: String
-    package var migration: String
-    package var who: String
-    package var host: String
-    package var pid: Int32
-    package var operation: String
-    package var created: String
-
-    package init(migration: String, operation: String, created: String) {
-        self.id = UUID().uuidString.lowercased()
-        self.migration = migration
-        self.who = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        self.host = ProcessInfo.processInfo.hostName
-        self.pid = ProcessInfo.processInfo.processIdentifier
-        self.operation = operation
-        self.created = created
-    }
-
-    /// `root@host, pid 123, apply, since 2026-11-24T17:00:00Z`.
-    package var summary: String { "\(who)@\(host), pid \(pid), \(operation), since \(created)" }
-
-    /// True when the holder ran on this host and its process is gone.
-    package var isStale: Bool {
-        host == ProcessInfo.processInfo.hostName && kill(pid, 0) != 0 && errno == ESRCH
-    }
-}
-
-/// A lock per migration, one file each under `<state>/locks/`, created exclusively.
-package struct LockStore: Sendable {
+/// Locks as files, one per migration under `<state>/locks/`, created exclusively (`O_EXCL`).
+package struct FileLockStore: LockStore {
     package let directory: URL
 
     package init(directory: URL) {
@@ -85,29 +56,5 @@ package struct LockStore: Sendable {
         let holder = holder(of: migration)
         do { try FileManager.default.removeItem(at: url) } catch { throw .io(error.localizedDescription) }
         return holder
-    }
-}
-
-/// Lock failures.
-package enum LockError: Error, Sendable, CustomStringConvertible {
-    case held(LockInfo?, migration: String)
-    case notLocked(String)
-    case io(String)
-
-    package var description: String {
-        switch self {
-        case .held(let info?, let migration):
-            let stale = info.isStale ? " The holder's process is gone, so the lock is stale." : ""
-            return
-                "migration \"\(migration)\" is locked by another apply (\(info.summary), lock id \(info.id)).\(stale) "
-                + "If no apply is running for it, run: kvmove unlock \(migration)"
-        case .held(nil, let migration):
-            return "migration \"\(migration)\" is locked (the lock file is unreadable). "
-                + "If no apply is running for it, run: kvmove unlock \(migration)"
-        case .notLocked(let migration):
-            return "migration \"\(migration)\" is not locked"
-        case .io(let message):
-            return message
-        }
     }
 }

@@ -1,0 +1,282 @@
+import Foundation
+import KVMoveCore
+import KVMoveSecret
+
+extension LocalProvider {
+    /// Carries out one request; every request is idempotent and a missing resource is a no-op.
+    package func send(_ request: ProviderRequest, for step: Step, in context: StepContext) async throws
+        -> StepOutcome
+    {
+        let sandbox = try sandbox(for: context)
+        do {
+            return try await carryOut(request, step: step, context: context, sandbox)
+        } catch let error as ProviderError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch is ApplyInterrupted {
+            throw ApplyInterrupted()
+        } catch let error as SandboxError {
+            throw ProviderError(source: .local, code: "SandboxError", message: error.message, underlying: error)
+        } catch {
+            throw ProviderError(redis: error)
+        }
+    }
+
+    private func carryOut(_ request: ProviderRequest, step: Step, context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
+        switch request.action {
+        case "UpgradeMinorVersion":
+            return try await upgrade(try text(request, "InstanceId"), context, sandbox)
+        case "CreateGroup":
+            return try await createGroup(request, step, context, sandbox)
+        case "CreateInstance":
+            return try await createTarget(request, step, context, sandbox)
+        case "StartChannel":
+            let groupId = try text(request, "GroupId")
+            try await startChannel(
+                groupId: groupId, sourceId: try text(request, "SourceInstanceId"),
+                targetId: try text(request, "TargetInstanceId"), sandbox)
+            return StepOutcome(summary: "channel of \(groupId) started")
+        case "RenameInstance":
+            let id = try text(request, "InstanceId")
+            let name = try text(request, "InstanceName")
+            try await sandbox.store.change { state in state.update(instance: id) { $0.name = name } }
+            return StepOutcome(summary: "renamed")
+        case "ChangeBilling":
+            guard case .billing(let planned) = step.planned else { throw mismatch(request, step) }
+            try await sandbox.store.change { state in
+                state.update(instance: planned.instanceId) { $0.billing = planned.billing }
+            }
+            return StepOutcome(summary: "billing changed")
+        case "DescribeChannel":
+            return try await waitFullSync(try text(request, "TargetInstanceId"), context, sandbox)
+        case "Verify":
+            return try await verify(
+                source: try text(request, "SourceInstanceId"), target: try text(request, "TargetInstanceId"),
+                context, sandbox)
+        case "WaitForIdleSource":
+            guard case .gates(let planned) = step.planned else { throw mismatch(request, step) }
+            return try await checkIdle(
+                source: planned.sourceInstanceId, required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
+        case "RemoveMember":
+            return try await disconnect(try text(request, "TargetInstanceId"), sandbox)
+        case "DeleteInstance":
+            return try await releaseSource(try text(request, "InstanceId"), sandbox)
+        case "DeleteGroup":
+            return try await releaseGroup(request.text("GroupId"), migration: context.migration, sandbox)
+        default:
+            throw mismatch(request, step)
+        }
+    }
+
+    /// The plain value of a parameter the request must have.
+    func text(_ request: ProviderRequest, _ name: String) throws -> String {
+        guard let value = request.text(name) else {
+            throw ProviderError(
+                source: .local, code: "MissingParameter",
+                message: "\(request.action) has no value for \(name); run plan again")
+        }
+        return value
+    }
+
+    private func mismatch(_ request: ProviderRequest, _ step: Step) -> ProviderError {
+        ProviderError(
+            source: .local, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+    }
+
+    private func requireSource(_ id: String, _ sandbox: Sandbox) throws -> InstanceRecord {
+        guard let source = try sandbox.store.read().instance(id), source.isLive else {
+            throw ProviderError(
+                source: .local, code: "InvalidInstanceId.NotFound",
+                message: "source \(id) does not exist in the sandbox \(DisplayPath.relative(sandbox.layout.root.path)); "
+                    + "run kvmove sandbox up, then plan again")
+        }
+        return source
+    }
+
+    // MARK: - Upgrade
+
+    private func upgrade(_ id: String, _ context: StepContext, _ sandbox: Sandbox) async throws -> StepOutcome {
+        let source = try requireSource(id, sandbox)
+        if LocalSandbox.isSyncCapable(source.minorVersion), source.lifecycle == .normal {
+            return StepOutcome(summary: "minor version \(source.minorVersion) already runs the sync channel")
+        }
+        try context.operation("upgrade-\(id)-\(context.idempotencyToken)")
+        try await sandbox.store.change { $0.update(instance: id) { $0.lifecycle = .changing } }
+        context.progress(StepProgress(message: "restarting \(id) with its data kept"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await sandbox.stopInstance(id)
+        try await sandbox.store.change { state in
+            state.update(instance: id) { $0.minorVersion = LocalSandbox.latestMinorVersion }
+        }
+        try await sandbox.ensureRunning(id)
+        let seconds = (clock.now - started).seconds
+        return StepOutcome(
+            summary: "minor version upgraded to \(LocalSandbox.latestMinorVersion); restarted with data kept "
+                + "(\(String(format: "%.1f", seconds)) s disconnect)")
+    }
+
+    // MARK: - Group and target
+
+    private func createGroup(_ request: ProviderRequest, _ step: Step, _ context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
+        guard case .group(let planned) = step.planned else { throw mismatch(request, step) }
+        let sourceId = try requireSource(planned.seedInstanceId, sandbox).id
+        let token = try text(request, "Token")
+        let migration = context.migration
+        let id: String = try await sandbox.store.change { state in
+            if let existing = state.groups.first(where: {
+                $0.token == token || $0.tags[Tags.migration] == migration
+            }) {
+                return existing.id
+            }
+            if let bound = state.instance(sourceId)?.groupId {
+                throw ProviderError(
+                    source: .local, code: "SourceInstanceId.AlreadyBound",
+                    message: "Source InstanceId already bound to a replica: \(sourceId) is a member of \(bound)")
+            }
+            let id = LocalSandbox.makeId(prefix: "gr-")
+            state.groups.append(
+                GroupRecord(id: id, name: planned.name, members: [sourceId], tags: planned.tags, token: token))
+            state.update(instance: sourceId) { $0.groupId = id }
+            return id
+        }
+        try context.operation("req-\(id)")
+        return StepOutcome(groupId: id, summary: "group \(id) created")
+    }
+
+    private func createTarget(_ request: ProviderRequest, _ step: Step, _ context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
+        guard case .target(let planned) = step.planned, let password = request.secret("Password") else {
+            throw mismatch(request, step)
+        }
+        let token = try text(request, "Token")
+        let groupId = try text(request, "GroupId")
+        _ = try requireSource(planned.sourceInstanceId, sandbox)
+        let state = try sandbox.store.read()
+        let newId = LocalSandbox.makeId(prefix: "r-")
+        let newPort = try sandbox.freePort()
+        if !state.instances.contains(where: { $0.token == token }) {
+            try PasswordFile.write(password.reveal(), to: sandbox.layout.passwordFile(newId))
+        }
+        let targetId: String = try await sandbox.store.change { state in
+            if let existing = state.instances.first(where: { $0.token == token }) {
+                return existing.id
+            }
+            guard state.group(groupId) != nil else {
+                throw ProviderError(
+                    source: .local, code: "InvalidGlobalInstanceId.NotFound", message: "group \(groupId) does not exist")
+            }
+            let minorVersion = state.instance(planned.sourceInstanceId)?.minorVersion ?? LocalSandbox.latestMinorVersion
+            state.instances.append(
+                InstanceRecord(
+                    id: newId, name: planned.name, region: planned.region, zone: planned.zone,
+                    vpcId: planned.vpcId, vSwitchId: planned.vSwitchId,
+                    instanceClass: planned.instanceClass, engineVersion: planned.engineVersion,
+                    minorVersion: minorVersion, billing: planned.billing,
+                    tags: planned.tags, groupId: groupId, lifecycle: .creating, port: newPort,
+                    token: token, seeded: true))
+            state.update(group: groupId) { group in
+                if !group.members.contains(newId) { group.members.append(newId) }
+            }
+            return newId
+        }
+        if targetId != newId {
+            // A create that already happened (a resumed apply): the password file written above is not needed.
+            try? FileManager.default.removeItem(at: sandbox.layout.instanceDirectory(newId))
+        }
+        try context.operation("order-\(targetId)")
+        context.progress(StepProgress(message: "starting redis-server for \(targetId)"))
+        try await sandbox.ensureRunning(targetId)
+        return StepOutcome(groupId: groupId, targetId: targetId, summary: "target \(targetId) created")
+    }
+
+    /// Records the group's channel (when missing) and starts its worker (when not running).
+    ///
+    /// Both members are started first when their processes do not run: a create interrupted
+    /// before its server started is finished here, as the cloud finishes an order on its own.
+    func startChannel(groupId: String, sourceId: String, targetId: String, _ sandbox: Sandbox) async throws {
+        try await sandbox.ensureRunning(sourceId)
+        try await sandbox.ensureRunning(targetId)
+        try await sandbox.store.change { state in
+            state.update(group: groupId) { group in
+                if group.channel?.target != targetId {
+                    group.channel = ChannelRecord(source: sourceId, target: targetId)
+                }
+            }
+        }
+        try await sandbox.ensureWorker(groupId)
+    }
+
+    // MARK: - Disconnect and release
+
+    private func disconnect(_ targetId: String, _ sandbox: Sandbox) async throws -> StepOutcome {
+        guard let groupId = try sandbox.store.read().instance(targetId)?.groupId else {
+            return StepOutcome(summary: "target \(targetId) already stands alone")
+        }
+        try await sandbox.stopWorker(groupId)
+        try await sandbox.store.change { state in
+            state.update(group: groupId) { group in
+                group.members.removeAll { $0 == targetId }
+                if group.channel?.target == targetId { group.channel = nil }
+            }
+            state.update(instance: targetId) { $0.groupId = nil }
+            state.groups.removeAll { $0.id == groupId && $0.members.isEmpty }
+        }
+        return StepOutcome(summary: "sync disconnected; target stands alone")
+    }
+
+    private func releaseSource(_ id: String, _ sandbox: Sandbox) async throws -> StepOutcome {
+        guard let source = try sandbox.store.read().instance(id), source.isLive else {
+            return StepOutcome(summary: "source \(id) already released")
+        }
+        if let groupId = source.groupId, let group = try sandbox.store.read().group(groupId),
+            group.members == [id]
+        {
+            try await sandbox.stopWorker(groupId)
+        }
+        try await sandbox.store.change { $0.update(instance: id) { $0.lifecycle = .changing } }
+        try await sandbox.stopInstance(id)
+        for file in [sandbox.layout.dataDirectory(id), sandbox.layout.passwordFile(id), sandbox.layout.pidFile(id)]
+        where FileManager.default.fileExists(atPath: file.path) {
+            try FileManager.default.removeItem(at: file)
+        }
+        try await sandbox.store.change { state in
+            if let groupId = state.instance(id)?.groupId {
+                state.update(group: groupId) { $0.members.removeAll { $0 == id } }
+                // The cloud releases a group whose last member left.
+                state.groups.removeAll { $0.id == groupId && $0.members.isEmpty }
+            }
+            state.update(instance: id) {
+                $0.lifecycle = .released
+                $0.groupId = nil
+                $0.pid = nil
+            }
+        }
+        return StepOutcome(summary: "source released; its process is stopped and its data removed")
+    }
+
+    private func releaseGroup(_ groupId: String?, migration: String, _ sandbox: Sandbox) async throws -> StepOutcome {
+        let state = try sandbox.store.read()
+        let id = groupId ?? state.groups.first { $0.tags[Tags.migration] == migration }?.id
+        guard let id, state.group(id) != nil else { return StepOutcome(summary: "group already released") }
+        try await sandbox.stopWorker(id)
+        try await sandbox.store.change { state in
+            for member in state.group(id)?.members ?? [] { state.update(instance: member) { $0.groupId = nil } }
+            state.groups.removeAll { $0.id == id }
+        }
+        return StepOutcome(summary: "group released")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating point number.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
