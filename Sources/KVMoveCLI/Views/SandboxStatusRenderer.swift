@@ -27,7 +27,7 @@ enum SandboxStatusRenderer {
             out += table(rows)
         }
         if !status.groups.isEmpty {
-            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "LAG", "WORKER"]]
+            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "WORKER"]]
             for group in status.groups {
                 let progress =
                     group.progress.map { p in
@@ -36,7 +36,6 @@ enum SandboxStatusRenderer {
                     } ?? "-"
                 rows.append([
                     group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress,
-                    group.lagSeconds.map { String(format: "%.1fs", $0) } ?? "-",
                     group.phase == nil ? "-" : (group.workerRunning ? "running" : "stopped"),
                 ])
             }

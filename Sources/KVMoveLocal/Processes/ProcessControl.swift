@@ -26,23 +26,26 @@ package enum ProcessControl {
     /// Sends SIGTERM, waits up to `grace` for the process to end, then sends SIGKILL.
     ///
     /// - Returns: true when the process ended on SIGTERM (or was already gone).
+    /// - Throws: `CancellationError` when the task is cancelled while waiting; the signal was sent.
     @discardableResult
-    package static func terminate(_ pid: Int32?, grace: Duration = .seconds(5)) async -> Bool {
+    package static func terminate(_ pid: Int32?, grace: Duration = .seconds(5)) async throws -> Bool {
         guard let pid, isAlive(pid) else { return true }
         kill(pid, SIGTERM)
-        if await waitForExit(pid, timeout: grace) { return true }
+        if try await waitForExit(pid, timeout: grace) { return true }
         kill(pid, SIGKILL)
-        _ = await waitForExit(pid, timeout: .seconds(5))
+        _ = try await waitForExit(pid, timeout: .seconds(5))
         return false
     }
 
     /// Waits until `pid` is gone; returns false on timeout.
-    package static func waitForExit(_ pid: Int32, timeout: Duration) async -> Bool {
+    ///
+    /// - Throws: `CancellationError` when the task is cancelled while waiting.
+    package static func waitForExit(_ pid: Int32, timeout: Duration) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while isAlive(pid) {
             if clock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(20))
         }
         return true
     }

@@ -102,9 +102,7 @@ package struct RedisServer: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(10))
         while clock.now < deadline {
-            if let text = try? String(contentsOf: layout.pidFile(id), encoding: .utf8),
-                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), ProcessControl.isAlive(pid)
-            {
+            if let pid = layout.recordedPid(id), ProcessControl.isAlive(pid) {
                 return pid
             }
             let log = newLog(id: id, layout: layout, from: logSize)

@@ -99,9 +99,7 @@ package struct Sandbox: Sendable {
         }
         // A kvmove killed between starting a server and recording it leaves the server running:
         // adopt it when it answers on the recorded port, stop it otherwise.
-        if let text = try? String(contentsOf: layout.pidFile(id), encoding: .utf8),
-            let orphan = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), ProcessControl.isAlive(orphan)
-        {
+        if let orphan = layout.recordedPid(id), ProcessControl.isAlive(orphan) {
             if (try? await InstanceProbe.ping(port: record.port, password: try password(id))) == true {
                 try await store.change { state in
                     state.update(instance: id) {
@@ -111,7 +109,7 @@ package struct Sandbox: Sendable {
                 }
                 return
             }
-            await ProcessControl.terminate(orphan, grace: .seconds(20))
+            try await ProcessControl.terminate(orphan, grace: .seconds(20))
         }
         let server = try server()
         var port = record.port
@@ -136,12 +134,10 @@ package struct Sandbox: Sendable {
     /// Stops instance `id`'s process (flushing its data) and forgets the pid.
     package func stopInstance(_ id: String) async throws {
         guard let record = try store.read().instance(id) else { return }
-        await ProcessControl.terminate(record.pid, grace: .seconds(20))
+        try await ProcessControl.terminate(record.pid, grace: .seconds(20))
         // Also a server started by a kvmove that was killed before it recorded the pid.
-        if let text = try? String(contentsOf: layout.pidFile(id), encoding: .utf8),
-            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid != record.pid
-        {
-            await ProcessControl.terminate(pid, grace: .seconds(20))
+        if let pid = layout.recordedPid(id), pid != record.pid {
+            try await ProcessControl.terminate(pid, grace: .seconds(20))
         }
         try await store.change { $0.update(instance: id) { $0.pid = nil } }
     }
@@ -177,6 +173,6 @@ package struct Sandbox: Sendable {
     /// Stops the channel worker of group `groupId`, if one runs: SIGTERM, then SIGKILL.
     package func stopWorker(_ groupId: String) async throws {
         guard let pid = try store.read().group(groupId)?.channel?.pid else { return }
-        await ProcessControl.terminate(pid, grace: .seconds(5))
+        try await ProcessControl.terminate(pid, grace: .seconds(5))
     }
 }

@@ -34,6 +34,12 @@ package struct SandboxLayout: Sendable, Hashable {
     package func logFile(_ id: String) -> URL { instanceDirectory(id).appendingPathComponent("redis.log") }
     package func pidFile(_ id: String) -> URL { instanceDirectory(id).appendingPathComponent("redis.pid") }
 
+    /// The pid redis-server wrote to its pid file for instance `id`, if the file exists and holds one.
+    package func recordedPid(_ id: String) -> Int32? {
+        guard let text = try? String(contentsOf: pidFile(id), encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     package func groupDirectory(_ id: String) -> URL {
         root.appendingPathComponent("groups").appendingPathComponent(id)
     }

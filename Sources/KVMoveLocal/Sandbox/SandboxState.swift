@@ -167,12 +167,8 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     package var progress: Double
     package var keysDone: Int
     package var keysTotal: Int
-    /// Replication lag in seconds, once a live channel reports one.
-    package var lagSeconds: Double?
     /// A short message, password-free: what the worker is doing, or why it failed.
     package var message: String?
-    /// When the worker last wrote, ISO 8601.
-    package var heartbeat: String?
 
     package init(
         source: String,
@@ -182,9 +178,7 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
         progress: Double = 0,
         keysDone: Int = 0,
         keysTotal: Int = 0,
-        lagSeconds: Double? = nil,
-        message: String? = nil,
-        heartbeat: String? = nil
+        message: String? = nil
     ) {
         self.source = source
         self.target = target
@@ -193,9 +187,7 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
         self.progress = progress
         self.keysDone = keysDone
         self.keysTotal = keysTotal
-        self.lagSeconds = lagSeconds
         self.message = message
-        self.heartbeat = heartbeat
     }
 }
 

@@ -28,7 +28,6 @@ package struct SandboxStatus: Codable, Hashable, Sendable {
         package var progress: Double?
         package var keysDone: Int?
         package var keysTotal: Int?
-        package var lagSeconds: Double?
         /// True when the channel's worker process runs.
         package var workerRunning: Bool
         package var message: String?

@@ -103,23 +103,34 @@ package enum AtomicFile {
 package struct FileLock: Sendable {
     private let fd: Int32
 
-    /// Waits for the lock without blocking a thread of the cooperative pool for long.
+    /// How long ``acquire(_:)`` waits for another holder before giving up.
+    package static let giveUpAfter: Duration = .seconds(60)
+
+    /// Waits for the lock without blocking a thread of the cooperative pool, for at most
+    /// ``giveUpAfter``; a cancelled task stops waiting at once.
     package static func acquire(_ url: URL) async throws -> FileLock {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SandboxError("cannot open \(url.path): \(errnoText())") }
-        var waited = 0
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: giveUpAfter)
+        var tries = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let text = errnoText()
                 close(fd)
                 throw SandboxError("cannot lock \(url.path): \(text)")
             }
-            waited += 1
-            if waited > 60_000 {
+            if clock.now >= deadline {
                 close(fd)
                 throw SandboxError("\(url.path) stayed locked for over a minute; is a kvmove process stuck?")
             }
-            try? await Task.sleep(for: .milliseconds(waited < 100 ? 1 : 5))
+            tries += 1
+            do {
+                try await Task.sleep(for: .milliseconds(tries < 100 ? 1 : 5))
+            } catch {
+                close(fd)
+                throw error
+            }
         }
         return FileLock(fd: fd)
     }

@@ -190,7 +190,7 @@ package struct SandboxWorld: Sendable {
             SandboxStatus.Group(
                 id: group.id, name: group.name, members: group.members, phase: group.channel?.phase.rawValue,
                 progress: group.channel?.progress, keysDone: group.channel?.keysDone,
-                keysTotal: group.channel?.keysTotal, lagSeconds: group.channel?.lagSeconds,
+                keysTotal: group.channel?.keysTotal,
                 workerRunning: ProcessControl.isAlive(group.channel?.pid), message: group.channel?.message
             )
         }
@@ -219,8 +219,7 @@ package struct SandboxWorld: Sendable {
     }
 
     private func hasOrphan(_ id: String) -> Bool {
-        guard let text = try? String(contentsOf: sandbox.layout.pidFile(id), encoding: .utf8) else { return false }
-        return ProcessControl.isAlive(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        ProcessControl.isAlive(sandbox.layout.recordedPid(id))
     }
 
     // MARK: - Credentials

@@ -16,9 +16,9 @@ import Synchronization
 /// marks the channel `synchronized`. If the copy fails, the phase becomes `failed` with a
 /// password-free message and the worker exits.
 ///
-/// After the copy the worker stays alive and idle, writing a heartbeat every
-/// ``heartbeatInterval``, until it is stopped (disconnect, release, `sandbox down`) or its group
-/// or channel goes away. That idle loop is the seam for the live two-way channel, which will
+/// After the copy the worker stays alive and idle, checking every ``pollInterval`` that it is
+/// still wanted, until it is stopped (disconnect, release, `sandbox down`) or its group or
+/// channel goes away. That idle loop is the seam for the live two-way channel, which will
 /// replicate changes in both directions from there on; until it exists, writes made after the
 /// copy are not carried over.
 package struct ChannelWorker: Sendable {
@@ -26,8 +26,6 @@ package struct ChannelWorker: Sendable {
     package let groupId: String
     /// How often the idle worker checks that it is still wanted.
     package var pollInterval: Duration = .seconds(1)
-    /// How often the idle worker writes its heartbeat to the state.
-    package var heartbeatInterval: Duration = .seconds(30)
     /// How often copy progress is written to the state.
     package var progressInterval: Duration = .milliseconds(500)
 
@@ -47,7 +45,6 @@ package struct ChannelWorker: Sendable {
                 guard let group = state.group(groupId), var channel = group.channel else { return nil }
                 if let pid = channel.pid, pid != me, ProcessControl.isAlive(pid) { return nil }
                 channel.pid = me
-                channel.heartbeat = ISO8601.string(Date())
                 let copy = channel.phase != .synchronized
                 if copy {
                     channel.phase = .initializing
@@ -124,17 +121,11 @@ package struct ChannelWorker: Sendable {
     }
 
     private func idle(_ me: Int32) async -> Int32 {
-        let clock = ContinuousClock()
-        var lastBeat = clock.now
         while true {
             try? await Task.sleep(for: pollInterval)
             guard let state = try? store.read(), let group = state.group(groupId), let channel = group.channel,
                 channel.pid == me, group.members.contains(channel.target)
             else { return 0 }
-            if clock.now - lastBeat >= heartbeatInterval {
-                lastBeat = clock.now
-                try? await record { $0.heartbeat = ISO8601.string(Date()) }
-            }
         }
     }
 
@@ -144,7 +135,6 @@ package struct ChannelWorker: Sendable {
             state.update(group: groupId) { group in
                 guard var channel = group.channel else { return }
                 change(&channel)
-                channel.heartbeat = ISO8601.string(Date())
                 group.channel = channel
             }
         }

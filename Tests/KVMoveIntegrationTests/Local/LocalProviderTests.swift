@@ -202,7 +202,7 @@ struct LocalProviderTests {
                 return
             }
             #expect(step == "orders/verify-data")
-            #expect(message.hasPrefix("verification failed: "))
+            #expect(message.hasPrefix("(redis VerificationFailed) verification failed: "))
             #expect(message.contains("; report: \(f.stateDirectory.path)/reports/orders-verify-"))
             #expect(outcomes["users"] == .succeeded(steps: 1))
             let report = try #require(message.components(separatedBy: "; report: ").last)

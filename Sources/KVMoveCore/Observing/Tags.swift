@@ -1,0 +1,5 @@
+/// Tag keys kvmove puts on what it creates.
+package enum Tags {
+    /// `kvmove:migration=<metadata.name>`.
+    package static let migration = "kvmove:migration"
+}
