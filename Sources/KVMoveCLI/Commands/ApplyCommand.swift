@@ -136,7 +136,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         Terminal.out(
             "\nDo you want to perform these steps?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+        guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
             Terminal.err("Apply cancelled. Nothing was changed.")
             throw ExitCode.failure
         }

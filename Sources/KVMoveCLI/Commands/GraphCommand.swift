@@ -43,7 +43,7 @@ struct GraphCommand: AsyncParsableCommand {
             plan = try PlanFile.read(planFile).plan
         } else {
             do {
-                let pipeline = Pipeline(registry: ProviderRegistry())
+                let pipeline = Pipeline(registry: ProviderRegistry(sandbox: nil))
                 let (specs, _) = try pipeline.load(specs.paths, color: false)
                 plan = try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: false)
             } catch is DiagnosticsReported {
