@@ -22,6 +22,7 @@ struct GraphCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var specs: SpecOptions
+    @OptionGroup var sandbox: SandboxOptions
 
     @Option(
         name: .customLong("plan"), help: ArgumentHelp("Graph a saved plan instead of planning.", valueName: "planfile"))
@@ -43,7 +44,7 @@ struct GraphCommand: AsyncParsableCommand {
             plan = try PlanFile.read(planFile).plan
         } else {
             do {
-                let pipeline = Pipeline(registry: ProviderRegistry(sandbox: nil))
+                let pipeline = Pipeline(registry: ProviderRegistry(sandbox: sandbox))
                 let (specs, _) = try pipeline.load(specs.paths, color: false)
                 plan = try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: false)
             } catch is DiagnosticsReported {
