@@ -95,9 +95,17 @@ let package = Package(
             name: "KVMoveIntegrationTests",
             dependencies: ["KVMoveRESP", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec", "KVMoveSecret"]
         ),
+        // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
+        .executableTarget(
+            name: "KVMoveCLITestHost",
+            dependencies: ["KVMoveCLI", "KVMoveCore", "KVMoveTestSupport"],
+            path: "Tests/KVMoveCLITestHost"
+        ),
         .testTarget(
             name: "KVMoveCLITests",
-            dependencies: ["KVMoveCLI", "kvmove", "KVMoveCore", "KVMoveSecret", "KVMoveTestSupport"],
+            dependencies: [
+                "KVMoveCLI", "kvmove", "KVMoveCLITestHost", "KVMoveCore", "KVMoveSecret", "KVMoveTestSupport",
+            ],
             resources: [.copy("Golden")]
         ),
     ]

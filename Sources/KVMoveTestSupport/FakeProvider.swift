@@ -15,9 +15,12 @@ package struct FakeProvider: Provider {
     /// The generated password a target gets; tests check it never leaks.
     package static let targetPassword = "Fake-Secret-Pa55word!"
 
-    package init(name: String = "local", store: FakeWorldStore) {
+    private let onShutdown: @Sendable () -> Void
+
+    package init(name: String = "local", store: FakeWorldStore, onShutdown: @escaping @Sendable () -> Void = {}) {
         self.name = name
         self.store = store
+        self.onShutdown = onShutdown
     }
 
     package init(name: String = "local", world: FakeWorld) {
@@ -64,6 +67,9 @@ package struct FakeProvider: Provider {
         seen.verification = world.verifications[spec.name]
         return seen
     }
+
+    /// Reports the shutdown, so tests can see that a run shuts its providers down.
+    package func shutdown() async { onShutdown() }
 
     // MARK: - Requests
 

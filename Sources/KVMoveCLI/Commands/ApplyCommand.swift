@@ -78,8 +78,11 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await ProviderRegistry(sandbox: sandbox).using { try await run(with: $0) }
+    }
+
+    private func run(with registry: ProviderRegistry) async throws {
         let color = Terminal.colorEnabled(disabledByFlag: noColor)
-        let registry = ProviderRegistry(sandbox: sandbox)
         let pipeline = Pipeline(registry: registry)
         let plan: Plan
         let stateDirectory: URL
@@ -136,7 +139,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         Terminal.out(
             "\nDo you want to perform these steps?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+        guard Terminal.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
             Terminal.err("Apply cancelled. Nothing was changed.")
             throw ExitCode.failure
         }

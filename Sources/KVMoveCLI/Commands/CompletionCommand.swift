@@ -20,6 +20,6 @@ struct CompletionCommand: ParsableCommand {
         guard let kind = CompletionShell(rawValue: shell) else {
             throw ValidationError("unknown shell \"\(shell)\"; use bash, zsh or fish")
         }
-        print(KVMoveCommand.completionScript(for: kind))
+        Terminal.out(KVMoveCommand.completionScript(for: kind) + "\n")
     }
 }

@@ -22,6 +22,7 @@ struct GraphCommand: AsyncParsableCommand {
     }
 
     @OptionGroup var specs: SpecOptions
+    @OptionGroup var sandbox: SandboxOptions
 
     @Option(
         name: .customLong("plan"), help: ArgumentHelp("Graph a saved plan instead of planning.", valueName: "planfile"))
@@ -43,9 +44,11 @@ struct GraphCommand: AsyncParsableCommand {
             plan = try PlanFile.read(planFile).plan
         } else {
             do {
-                let pipeline = Pipeline(registry: ProviderRegistry())
-                let (specs, _) = try pipeline.load(specs.paths, color: false)
-                plan = try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: false)
+                plan = try await ProviderRegistry(sandbox: sandbox).using { registry in
+                    let pipeline = Pipeline(registry: registry)
+                    let (specs, _) = try pipeline.load(specs.paths, color: false)
+                    return try pipeline.plan(specs, observed: try await pipeline.observe(specs), color: false)
+                }
             } catch is DiagnosticsReported {
                 throw ExitCode.failure
             }

@@ -36,8 +36,12 @@ struct PlanCommand: AsyncParsableCommand {
     var detailedExitcode = false
 
     func run() async throws {
+        try await ProviderRegistry(sandbox: sandbox).using { try await run(with: $0) }
+    }
+
+    private func run(with registry: ProviderRegistry) async throws {
         do {
-            let pipeline = Pipeline(registry: ProviderRegistry(sandbox: sandbox))
+            let pipeline = Pipeline(registry: registry)
             let color = output.useColor
             let (specs, files) = try pipeline.load(specs.paths, color: color)
             let observed = try await pipeline.observe(specs)

@@ -30,7 +30,7 @@ struct SandboxUpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = SpecLoader(environment: ProcessInfo.processInfo.environment).loadSandbox(paths: specs.paths)
+        let loaded = SpecLoader(environment: Terminal.environment).loadSandbox(paths: specs.paths)
         DiagnosticPrinter(color: Terminal.colorEnabled(disabledByFlag: false)).print(loaded.diagnostics)
         if loaded.diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
         guard let spec = loaded.sandbox else {

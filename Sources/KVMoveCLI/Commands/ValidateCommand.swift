@@ -30,8 +30,8 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let paths = positional + specs.paths
         guard !paths.isEmpty else { throw ValidationError("give at least one spec file or directory") }
-        let color = Terminal.colorEnabled(disabledByFlag: noColor) && isatty(STDERR_FILENO) == 1
-        let result = SpecLoader(environment: ProcessInfo.processInfo.environment).load(paths: paths)
+        let color = Terminal.colorEnabled(disabledByFlag: noColor) && Terminal.stderrIsTerminal
+        let result = SpecLoader(environment: Terminal.environment).load(paths: paths)
         DiagnosticPrinter(color: color).print(result.diagnostics)
         let errors = result.diagnostics.count { $0.severity == .error }
         if errors > 0 {

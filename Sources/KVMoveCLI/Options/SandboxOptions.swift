@@ -21,6 +21,6 @@ struct SandboxOptions: ParsableArguments {
             // A file inside the directory, so the sandbox lands in the directory itself.
             specFile = URL(fileURLWithPath: path).appendingPathComponent("sandbox.yaml").path
         }
-        return SandboxLayout.resolve(explicit: directory, specFile: specFile)
+        return SandboxLayout.resolve(explicit: directory, environment: Terminal.environment, specFile: specFile)
     }
 }

@@ -15,7 +15,7 @@ struct StateOptions: ParsableArguments {
     /// The state directory for specs at `paths`.
     func directory(forSpecPaths paths: [String]) -> URL {
         if let stateDir { return URL(fileURLWithPath: stateDir) }
-        if let env = ProcessInfo.processInfo.environment["KVMOVE_STATE_DIR"], !env.isEmpty {
+        if let env = Terminal.environment["KVMOVE_STATE_DIR"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
         guard let first = paths.first else { return URL(fileURLWithPath: ".kvmove") }

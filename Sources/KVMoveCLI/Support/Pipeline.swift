@@ -12,7 +12,7 @@ struct Pipeline {
         guard !paths.isEmpty else {
             throw CLIError("no specs given; pass -f FILE or -f DIRECTORY (repeatable)")
         }
-        let result = SpecLoader(environment: ProcessInfo.processInfo.environment).load(paths: paths)
+        let result = SpecLoader(environment: Terminal.environment).load(paths: paths)
         DiagnosticPrinter(color: color).print(result.diagnostics)
         if result.hasErrors { throw DiagnosticsReported(count: result.diagnostics.count { $0.severity == .error }) }
         if result.specs.isEmpty {

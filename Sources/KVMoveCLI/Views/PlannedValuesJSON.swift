@@ -18,7 +18,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             }
         }
         func tags(_ tags: [String: String]) {
-            for (key, value) in tags { f["tag:\(key)"] = .string(value) }
+            f["tags"] = .object(tags)
         }
         switch planned {
         case .upgradeMinorVersion(let p):
@@ -92,12 +92,13 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
     }
 }
 
-/// A JSON scalar: string, integer, boolean or null.
+/// A planned value in JSON: string, integer, boolean, null, or a string map (tags).
 enum JSONScalar: Codable, Hashable, Sendable {
     case string(String)
     case int(Int)
     case bool(Bool)
     case null
+    case object([String: String])
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -107,6 +108,8 @@ enum JSONScalar: Codable, Hashable, Sendable {
             self = .bool(value)
         } else if let value = try? container.decode(Int.self) {
             self = .int(value)
+        } else if let value = try? container.decode([String: String].self) {
+            self = .object(value)
         } else {
             self = .string(try container.decode(String.self))
         }
@@ -119,6 +122,7 @@ enum JSONScalar: Codable, Hashable, Sendable {
         case .int(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .null: try container.encodeNil()
+        case .object(let value): try container.encode(value)
         }
     }
 }

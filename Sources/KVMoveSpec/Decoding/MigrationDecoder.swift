@@ -6,8 +6,6 @@ import KVMoveCore
 /// wrong with the document. The keys and rules here are the ones `schemas/migration.schema.json`
 /// describes; change both together.
 struct MigrationDecoder {
-    /// The providers a spec may name.
-    static let providers = ["local", "aliyun"]
     /// Billing types, as the cloud spells them.
     static let billingTypes = ["PostPaid", "PrePaid"]
 
@@ -44,7 +42,7 @@ struct MigrationDecoder {
             diagnostics: &context.diagnostics
         )
         let provider = spec.required("provider", diagnostics: &context.diagnostics)
-            .flatMap { context.oneOf(Self.providers, $0, path: "spec.provider") }
+            .flatMap { context.oneOf(SpecProviders.names, $0, path: "spec.provider") }
         let source = spec.required("source", diagnostics: &context.diagnostics)
             .flatMap { context.mapping($0, path: "spec.source") }
             .flatMap { decodeSource($0) }
