@@ -8,16 +8,20 @@ import KVMoveRESP
 ///
 /// - (a) no connected client has a name that does not start with `kvmove`. kvmove names every connection
 ///   it opens (`kvmove-verify`, `kvmove-copy`, `kvmove-sync`, `kvmove-gate`, …), its replica connections
-///   included, so none of them counts; an unnamed client counts, whatever it does.
+///   included, so none of them counts; an unnamed or otherwise named client counts, whatever it does.
 /// - (b) no connection came and went between two samples unseen: the growth of
-///   `total_connections_received` is compared with the number of new client ids (above the largest id seen
-///   before) that appear in `CLIENT LIST`; any surplus is a connection that opened and closed in between,
-///   taken to be an application's.
+///   `total_connections_received` since the first sample is compared with the number of new client ids
+///   (above the largest id of the first sample; ids only grow) that have appeared in `CLIENT LIST`; when
+///   the surplus grows, a connection opened and closed in between, and it is taken to be an application's.
+///
+/// A connection accepted less than a second before a sample that has neither a name nor a first command
+/// yet is judged at the next sample (it may be a kvmove connection whose `CLIENT SETNAME` the server has
+/// not read yet): by (a) if it is still there unnamed, by (b) if it is gone (see ``IdleTracker``).
 ///
 /// Idle time counts from the first idle sample after the last sample that was not, and the gate passes
 /// once it has lasted `required`. What is **not** counted: commands and writes of any kind, on any
-/// connection (Redis 7 keeps no per-client command counts, and kvmove's own sync channel writes to the
-/// source). An application that stays connected is always seen by (a); one that connects, works and
+/// connection (`CLIENT LIST` of Redis 7.0 shows no per-connection command count, and kvmove's own sync
+/// channel writes to the source). An application that stays connected is always seen by (a); one that connects, works and
 /// leaves within one poll interval is seen by (b). What **is** counted although it is kvmove: a kvmove
 /// connection that opens and closes between two samples cannot be told from an application's, and
 /// resets the timer (kvmove's long-lived connections, such as the channel's, do not).
