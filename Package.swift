@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The data plane every provider shares: scan copier, verifier, cutover gates.
+        // The data plane every provider shares: endpoints, scan copier, verifier, cutover gates, reports, errors.
         .target(
             name: "KVMoveSync",
             dependencies: [
@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "KVMoveLocal",
             dependencies: [
-                "KVMoveCore", "KVMoveRESP", "KVMoveSync", "KVMoveSecret",
+                "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
@@ -72,7 +72,7 @@ let package = Package(
         // Copy and verify throughput against native replication (scripts/bench).
         .executableTarget(
             name: "KVMoveBench",
-            dependencies: ["KVMoveRESP", "KVMoveSync"],
+            dependencies: ["KVMoveRESP", "KVMoveSecret", "KVMoveSync"],
             path: "Benchmarks/KVMoveBench"
         ),
         .testTarget(name: "KVMoveCoreTests", dependencies: ["KVMoveCore", "KVMoveSecret", "KVMoveTestSupport"]),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "KVMoveRESPTests",
             dependencies: [
-                "KVMoveRESP",
+                "KVMoveRESP", "KVMoveSecret",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -93,7 +93,11 @@ let package = Package(
         // Tests that start real redis-server processes: they fail, not skip, when CI=true and it is missing.
         .testTarget(
             name: "KVMoveIntegrationTests",
-            dependencies: ["KVMoveRESP", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec", "KVMoveSecret"]
+            dependencies: [
+                "KVMoveRESP", "KVMoveSecret", "KVMoveSync", "KVMoveLocal", "KVMoveCore", "KVMoveSpec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
         .executableTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import KVMoveRESP
+import KVMoveSecret
 import KVMoveSync
 
 // kvmove-bench: copy and verify throughput of the sync channel against native replication.
@@ -56,12 +57,12 @@ final class Server: @unchecked Sendable {
         try process.run()
     }
 
-    var endpoint: RedisEndpoint { RedisEndpoint(port: port, password: password) }
+    var endpoint: RedisEndpoint { RedisEndpoint(port: port, password: Secret(password)) }
 
     func connect() async throws -> RESPConnection {
         for _ in 0..<100 {
             if let connection = try? await RESPConnection.connect(
-                .init(port: port, password: password, clientName: "kvmove-bench"))
+                .init(port: port, password: Secret(password), clientName: "kvmove-bench"))
             {
                 return connection
             }
@@ -73,7 +74,7 @@ final class Server: @unchecked Sendable {
     /// Stops the server with SHUTDOWN NOSAVE (a server started from a process with blocked signals may
     /// ignore SIGTERM), falling back to SIGKILL.
     func stop() async {
-        if let connection = try? await RESPConnection.connect(.init(port: port, password: password)) {
+        if let connection = try? await RESPConnection.connect(.init(port: port, password: Secret(password))) {
             _ = try? await connection.send(RESPCommand("SHUTDOWN", "NOSAVE"))
             await connection.close()
         }

@@ -1,3 +1,4 @@
+import KVMoveSecret
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -73,7 +74,7 @@ struct RESPConnectionTests {
     @Test("RESP2 handshake: AUTH, CLIENT SETNAME and SELECT in one write")
     func handshakeRESP2() async throws {
         let (channel, connection) = try await makeConnection(
-            .init(port: 6379, username: "app", password: "s3cret", database: 2, clientName: "kvmove-test"))
+            .init(port: 6379, username: "app", password: Secret("s3cret"), database: 2, clientName: "kvmove-test"))
         async let done: Void = connection.handshake()
         let expected =
             "*3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$6\r\ns3cret\r\n"
@@ -85,7 +86,8 @@ struct RESPConnectionTests {
 
     @Test("RESP3 handshake: HELLO 3 AUTH default password")
     func handshakeRESP3() async throws {
-        let (channel, connection) = try await makeConnection(.init(port: 6379, password: "pw", protocolVersion: 3))
+        let (channel, connection) = try await makeConnection(
+            .init(port: 6379, password: Secret("pw"), protocolVersion: 3))
         async let done: Void = connection.handshake()
         #expect(
             try await outbound(channel) == "*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$2\r\npw\r\n"
@@ -96,7 +98,7 @@ struct RESPConnectionTests {
 
     @Test("a failed AUTH fails the handshake with the server's error")
     func handshakeWrongPassword() async throws {
-        let (channel, connection) = try await makeConnection(.init(port: 6379, password: "nope"))
+        let (channel, connection) = try await makeConnection(.init(port: 6379, password: Secret("nope")))
         async let done: Void = connection.handshake()
         _ = try await outbound(channel)
         try await channel.writeInbound(ByteBuffer(string: "-WRONGPASS invalid username-password pair\r\n"))
@@ -149,7 +151,21 @@ struct RESPConnectionTests {
 
     @Test("the configuration's description never shows the password")
     func descriptionHidesPassword() {
-        let configuration = RESPConnection.Configuration(port: 6380, password: "hunter2", database: 3)
+        var configuration = RESPConnection.Configuration(port: 6380, password: Secret("hunter2"), database: 3)
         #expect("\(configuration)" == "127.0.0.1:6380 db 3")
+        configuration.tls = .on(caCertificateFile: "/etc/ca.pem")
+        #expect("\(configuration)" == "127.0.0.1:6380 db 3 (tls)")
+        #expect(!String(reflecting: configuration).contains("hunter2"))
+    }
+
+    @Test("a cancelled call closes the connection and ends with CancellationError")
+    func cancelClosesConnection() async throws {
+        let (channel, connection) = try await makeConnection()
+        let call = Task { try await connection.send(RESPCommand("BLPOP", "q", 0)) }
+        _ = try await outbound(channel)
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        try await channel.closeFuture.get()
+        await #expect(throws: RESPError.self) { _ = try await connection.send(RESPCommand("PING")) }
     }
 }

@@ -66,6 +66,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
         case .gates(let p):
             put("kind", "gates")
             put("source_instance_id", p.sourceInstanceId)
+            put("target_instance_id", p.targetInstanceId)
             f["require_idle_source_seconds"] = p.requireIdleSourceSeconds.map { .int($0) } ?? .null
         case .disconnect(let p):
             put("kind", "disconnect")

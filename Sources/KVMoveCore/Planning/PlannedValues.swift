@@ -144,14 +144,17 @@ package struct PlannedVerification: Codable, Hashable, Sendable {
     }
 }
 
-/// Check the cutover gates on the source.
+/// Check the cutover gates on the source (and, for lag, the channel into the target).
 package struct PlannedGates: Codable, Hashable, Sendable {
     package var sourceInstanceId: String
+    /// Nil when the target is created in the same plan.
+    package var targetInstanceId: String?
     /// The source must have had no application connected for this many seconds.
     package var requireIdleSourceSeconds: Int?
 
-    package init(sourceInstanceId: String, requireIdleSourceSeconds: Int?) {
+    package init(sourceInstanceId: String, targetInstanceId: String?, requireIdleSourceSeconds: Int?) {
         self.sourceInstanceId = sourceInstanceId
+        self.targetInstanceId = targetInstanceId
         self.requireIdleSourceSeconds = requireIdleSourceSeconds
     }
 }

@@ -370,7 +370,10 @@ private struct MigrationPlanner {
                     address: "\(name).source",
                     resourceType: "instance",
                     resourceId: sourceId,
-                    planned: .gates(PlannedGates(sourceInstanceId: sourceId, requireIdleSourceSeconds: seconds)),
+                    planned: .gates(
+                        PlannedGates(
+                            sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
+                            requireIdleSourceSeconds: seconds)),
                     reasons: ["stage cutover requires the source to be idle for \(formatSeconds(seconds))"],
                     risks: ["waits until no client but kvmove has been connected to the source for that long"]
                 )

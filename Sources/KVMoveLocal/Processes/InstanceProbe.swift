@@ -1,4 +1,5 @@
 import KVMoveRESP
+import KVMoveSecret
 
 /// Short-lived connections to a sandbox instance: PING and INFO.
 package enum InstanceProbe {
@@ -13,7 +14,8 @@ package enum InstanceProbe {
         _ body: (RESPConnection) async throws -> T
     ) async throws -> T {
         let connection = try await RESPConnection.connect(
-            RESPConnection.Configuration(port: port, password: password, database: database, clientName: clientName))
+            RESPConnection.Configuration(
+                port: port, password: Secret(password), database: database, clientName: clientName))
         do {
             let result = try await body(connection)
             await connection.close()
@@ -37,10 +39,7 @@ package enum InstanceProbe {
             var fields: [String: String] = [:]
             for section in sections {
                 let text = try await connection.send(RESPCommand("INFO", RESPArgument(section))).string ?? ""
-                for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-                    guard let colon = line.firstIndex(of: ":") else { continue }
-                    fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
-                }
+                fields.merge(RedisInfo.fields(text)) { _, new in new }
             }
             return fields
         }
@@ -48,12 +47,6 @@ package enum InstanceProbe {
 
     /// Keys per database from `INFO keyspace` fields (`db0: keys=3,expires=0,avg_ttl=0`).
     package static func keysPerDatabase(_ info: [String: String]) -> [Int: Int] {
-        var result: [Int: Int] = [:]
-        for (field, value) in info where field.hasPrefix("db") {
-            guard let db = Int(field.dropFirst(2)) else { continue }
-            let keys = value.split(separator: ",").first { $0.hasPrefix("keys=") }?.dropFirst(5)
-            result[db] = keys.flatMap { Int($0) } ?? 0
-        }
-        return result
+        RedisInfo.keysPerDatabase(info)
     }
 }

@@ -81,8 +81,9 @@ extension LocalProvider {
             return [
                 redis(
                     "WaitForIdleSource",
-                    [P("InstanceId", p.sourceInstanceId), P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0))],
-                    note: "samples client connections about once a second")
+                    [P("InstanceId", p.sourceInstanceId), P("TargetInstanceId", id(p.targetInstanceId, .target)),
+                        P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0))],
+                    note: "samples client connections about once a second; passes once no application was connected for that long")
             ]
         case .disconnect(let p):
             return [

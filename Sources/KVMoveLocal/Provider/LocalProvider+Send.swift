@@ -59,7 +59,8 @@ extension LocalProvider {
         case "WaitForIdleSource":
             guard case .gates(let planned) = step.planned else { throw mismatch(request, step) }
             return try await checkIdle(
-                source: planned.sourceInstanceId, required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
+                source: planned.sourceInstanceId, target: try text(request, "TargetInstanceId"),
+                required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
         case "RemoveMember":
             return try await disconnect(try text(request, "TargetInstanceId"), sandbox)
         case "DeleteInstance":

@@ -53,7 +53,8 @@ extension LocalProvider {
 
     // MARK: - Verify
 
-    /// Compares source and target key by key, writes the JSON report and records the result.
+    /// Compares source and target key by key through the data plane, writes the JSON report and records
+    /// the result.
     func verify(source sourceId: String, target targetId: String, _ context: StepContext, _ sandbox: Sandbox)
         async throws -> StepOutcome
     {
@@ -68,9 +69,9 @@ extension LocalProvider {
                 source: .local, code: "InvalidInstanceId.NotFound",
                 message: "target \(targetId) does not exist; run plan again")
         }
-        let verifier = Verifier(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
+        let dataPlane = DataPlane(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
         let lastReport = Mutex(ContinuousClock.now - .seconds(1))
-        let report = try await verifier.run { done, total in
+        let report = try await dataPlane.verify { done, total in
             let due = lastReport.withLock { last in
                 guard done >= total || ContinuousClock.now - last >= .milliseconds(250) else { return false }
                 last = ContinuousClock.now
@@ -86,11 +87,7 @@ extension LocalProvider {
         let directory =
             context.stateDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("reports") }
             ?? sandbox.layout.reportsDirectory
-        let file = directory.appendingPathComponent("\(context.migration)-verify-\(Self.fileStamp(now)).json")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(report), to: file)
+        let file = try report.write(toDirectory: directory, migration: context.migration, date: now)
         let record = VerificationRecord(
             passed: report.passed, at: ISO8601.string(now), summary: report.summary, report: file.path)
         try await sandbox.store.change { $0.verifications[context.migration] = record }
@@ -102,74 +99,51 @@ extension LocalProvider {
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
     }
 
-    /// `20260102T030405Z`: a timestamp that is safe in file names.
-    static func fileStamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
-        return "\(c.year ?? 0)\(two(c.month))\(two(c.day))T\(two(c.hour))\(two(c.minute))\(two(c.second))Z"
-    }
-
     // MARK: - Idle gate
 
-    /// Waits until the source has had no client but kvmove connected, and has processed no
-    /// command but the probe's own, for `requireIdleSource` seconds.
-    func checkIdle(source sourceId: String, required seconds: Int, _ context: StepContext, _ sandbox: Sandbox)
-        async throws -> StepOutcome
-    {
-        let required = Double(seconds)
-        guard let source = try sandbox.store.read().instance(sourceId), source.isLive else {
+    /// Waits through the data plane's idle gate until the source has had no application connected for
+    /// `required` seconds; Ctrl-C ends the wait.
+    func checkIdle(
+        source sourceId: String, target targetId: String, required seconds: Int, _ context: StepContext,
+        _ sandbox: Sandbox
+    ) async throws -> StepOutcome {
+        let required = Duration.seconds(seconds)
+        let state = try sandbox.store.read()
+        guard let source = state.instance(sourceId), source.isLive else {
             throw ProviderError(
                 source: .local, code: "InvalidInstanceId.NotFound",
                 message: "source \(sourceId) does not exist; run plan again")
         }
-        let probe = ActivityProbe(endpoint: try sandbox.endpoint(source))
-        // What one sample costs in commands: the least growth between back-to-back samples.
-        var previous = try await probe.sample()
-        let second = try await probe.sample()
-        let third = try await probe.sample()
-        let own = max(
-            0,
-            min(
-                second.commandsProcessed - previous.commandsProcessed,
-                third.commandsProcessed - second.commandsProcessed))
-        previous = third
-        let clock = ContinuousClock()
-        var idleSince: ContinuousClock.Instant? = third.otherClients.isEmpty ? clock.now : nil
-        while true {
-            try context.checkInterrupted()
-            if let idleSince, (clock.now - idleSince).seconds >= required {
-                return StepOutcome(
-                    summary: "source idle for \(formatSeconds(Int(required))): no clients but kvmove, no commands")
+        guard let target = state.instance(targetId), target.isLive else {
+            throw ProviderError(
+                source: .local, code: "InvalidInstanceId.NotFound",
+                message: "target \(targetId) does not exist; run plan again")
+        }
+        try context.checkInterrupted()
+        let dataPlane = DataPlane(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
+        let samplingInterval = min(pollInterval * 2, .seconds(1))
+        let result = try await cancellingOnInterrupt(context) {
+            try await dataPlane.waitForIdleSource(for: required, pollInterval: samplingInterval) { progress in
+                context.progress(StepProgress(fraction: progress.fraction, message: progress.message))
             }
-            try await Task.sleep(for: min(pollInterval * 2, .seconds(1)))
-            let sample = try await probe.sample()
-            let commands = sample.commandsProcessed - previous.commandsProcessed - own
-            previous = sample
-            if !sample.otherClients.isEmpty {
-                idleSince = nil
-                let count = sample.otherClients.count
-                context.progress(
-                    StepProgress(
-                        message: "\(count) client\(count == 1 ? "" : "s") connected: "
-                            + sample.otherClients.prefix(3).joined(separator: ", ")
-                            + (count > 3 ? ", …" : "")))
-            } else if commands > 0 {
-                idleSince = nil
-                context.progress(
-                    StepProgress(
-                        message: "no clients connected, but \(commands) commands were processed since the "
-                            + "last check"))
-            } else {
-                let since = idleSince ?? clock.now
-                idleSince = since
-                let idle = (clock.now - since).seconds
-                context.progress(
-                    StepProgress(
-                        fraction: required > 0 ? min(1, idle / required) : 1,
-                        message: "source idle for \(Int(idle))s of \(formatSeconds(Int(required)))"))
+        }
+        return StepOutcome(summary: result.summary)
+    }
+
+    /// Runs `body`, cancelling it and throwing ``ApplyInterrupted`` once the user asks to stop.
+    private func cancellingOnInterrupt<T: Sendable>(
+        _ context: StepContext,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while !context.isInterrupted { try await Task.sleep(for: .milliseconds(100)) }
+                return nil
             }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw ApplyInterrupted() }
+            return value
         }
     }
 }

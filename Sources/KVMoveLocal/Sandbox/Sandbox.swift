@@ -1,5 +1,6 @@
 import Foundation
 import KVMoveCore
+import KVMoveSecret
 import KVMoveSync
 
 /// Facts of the emulated cloud that specs and plans depend on.
@@ -65,7 +66,7 @@ package struct Sandbox: Sendable {
 
     /// Where to reach instance `record`, with its password.
     package func endpoint(_ record: InstanceRecord) throws -> RedisEndpoint {
-        RedisEndpoint(port: record.port, password: try password(record.id))
+        RedisEndpoint(port: record.port, password: Secret(try password(record.id)))
     }
 
     /// The status the cloud would report for `record`: its lifecycle while it is being created,

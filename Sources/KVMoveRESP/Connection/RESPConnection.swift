@@ -1,19 +1,32 @@
+import KVMoveSecret
 import NIOCore
 import NIOPosix
+import NIOSSL
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// An authenticated connection to one Redis server that pipelines commands.
 ///
 /// `send` and `pipeline` may be called concurrently; replies come back in the order the calls reached
 /// the connection. They do not hop onto the actor: a pipeline is encoded by the caller, written with one
 /// flush (or a few, when `maxBytesInFlight` holds it back) and resumed once for the whole batch.
+///
+/// `connect`, `send` and `pipeline` honour task cancellation: a cancelled call ends promptly with
+/// `CancellationError`. Replies that were asked for can no longer be matched with their commands, so
+/// cancelling a call closes the connection, and every other call waiting on it fails with `RESPError.closed`.
 package actor RESPConnection {
     /// Where to connect and how to set the connection up.
     package struct Configuration: Sendable, CustomStringConvertible {
         package var host: String
         package var port: Int
         package var username: String?
-        /// The password; never logged or printed.
-        package var password: String?
+        /// The password; no rendering of the configuration shows it.
+        package var password: Secret?
         /// The database selected after connecting when it is not 0.
         package var database: Int
         /// The protocol: 2, or 3 (sent as `HELLO 3`, with `AUTH` when there is a password).
@@ -22,17 +35,20 @@ package actor RESPConnection {
         package var maxBytesInFlight: Int
         /// The name set with `CLIENT SETNAME` after connecting.
         package var clientName: String?
+        /// Plain TCP or TLS.
+        package var tls: TLS
 
         /// Creates a configuration.
         package init(
             host: String = "127.0.0.1",
             port: Int,
             username: String? = nil,
-            password: String? = nil,
+            password: Secret? = nil,
             database: Int = 0,
             protocolVersion: Int = 2,
             maxBytesInFlight: Int = 8 << 20,
-            clientName: String? = nil
+            clientName: String? = nil,
+            tls: TLS = .off
         ) {
             self.host = host
             self.port = port
@@ -42,13 +58,20 @@ package actor RESPConnection {
             self.protocolVersion = protocolVersion
             self.maxBytesInFlight = maxBytesInFlight
             self.clientName = clientName
+            self.tls = tls
         }
 
-        /// `host:port`, plus the database when it is not 0; never the password.
+        /// `host:port`, the way an error names the address tried.
+        package var address: String { "\(host):\(port)" }
+
+        /// `host:port`, plus the database when it is not 0 and `(tls)` when TLS is on; never the password.
         package var description: String {
-            database == 0 ? "\(host):\(port)" : "\(host):\(port) db \(database)"
+            (database == 0 ? address : "\(address) db \(database)") + (tls.isEnabled ? " (tls)" : "")
         }
     }
+
+    /// How long connecting may take before it fails with `RESPConnectFailure.timedOut`.
+    package static let connectTimeoutSeconds: Int64 = 10
 
     /// The configuration the connection was made with.
     package nonisolated let configuration: Configuration
@@ -66,28 +89,54 @@ package actor RESPConnection {
     }
 
     /// Connects, authenticates, names the connection and selects the database.
+    ///
+    /// Failing to reach the server throws `RESPError.unreachable` naming the address tried; a refused
+    /// login throws the server's error (`WRONGPASS`, `NOAUTH`, …) as `RESPError.server`.
     package static func connect(_ configuration: Configuration) async throws -> RESPConnection {
+        try Task.checkCancellation()
+        let address = configuration.address
+        let tls: TLSSetup?
+        do {
+            tls = try makeTLSSetup(configuration.tls, host: configuration.host)
+        } catch {
+            throw RESPError.unreachable(address: address, reason: error)
+        }
         let maxBytesInFlight = configuration.maxBytesInFlight
+        // The channel exists before the connect completes: cancelling closes it, which fails the connect.
+        let pending = PendingChannel()
         let attached: (any Channel, NIOLoopBound<RESPConnectionHandler>)
         do {
-            attached = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelOption(
-                    .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 1 << 20)
-                )
-                .connectTimeout(.seconds(10))
-                .connect(host: configuration.host, port: configuration.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        (channel, try Self.addHandlers(to: channel, maxBytesInFlight: maxBytesInFlight))
+            attached = try await withTaskCancellationHandler {
+                try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(
+                        .recvAllocator,
+                        value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 1 << 20)
+                    )
+                    .connectTimeout(.seconds(connectTimeoutSeconds))
+                    .connect(host: configuration.host, port: configuration.port) { channel in
+                        pending.attach(channel)
+                        return channel.eventLoop.makeCompletedFuture {
+                            try tls?.addHandler(to: channel)
+                            return (
+                                channel,
+                                try Self.addHandlers(to: channel, maxBytesInFlight: maxBytesInFlight, address: address)
+                            )
+                        }
                     }
-                }
+            } onCancel: {
+                pending.cancel()
+            }
         } catch {
-            throw RESPError.connection("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+            if Task.isCancelled { throw CancellationError() }
+            throw RESPError.unreachable(address: address, reason: Self.connectFailure(error))
         }
         let connection = RESPConnection(channel: attached.0, handler: attached.1, configuration: configuration)
         do {
             try await connection.handshake()
+        } catch RESPError.closed {
+            await connection.close()
+            throw RESPError.unreachable(address: address, reason: .closedDuringHandshake)
         } catch {
             await connection.close()
             throw error
@@ -95,11 +144,31 @@ package actor RESPConnection {
         return connection
     }
 
+    /// Sorts a connect error into a reason a person can act on.
+    static func connectFailure(_ error: any Error) -> RESPConnectFailure {
+        if let error = error as? RESPConnectFailure { return error }
+        if case ChannelError.connectTimeout = error { return .timedOut }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty { return .hostNotFound }  // no address was found to try
+            let causes = error.connectionErrors.map(\.error)
+            if let failure = causes.lazy.compactMap({ $0 as? RESPConnectFailure }).first { return failure }
+            if causes.contains(where: { ($0 as? IOError)?.errnoCode == ECONNREFUSED }) { return .refused }
+            if causes.contains(where: { if case ChannelError.connectTimeout = $0 { true } else { false } }) {
+                return .timedOut
+            }
+            return .other(causes.map { "\($0)" }.joined(separator: "; "))
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return .refused }
+        return .other("\(error)")
+    }
+
     /// Adds the decoder and the reply handler to a channel; call on its event loop.
-    static func addHandlers(to channel: any Channel, maxBytesInFlight: Int) throws -> NIOLoopBound<
-        RESPConnectionHandler
-    > {
-        let handler = RESPConnectionHandler(maxBytesInFlight: maxBytesInFlight)
+    static func addHandlers(
+        to channel: any Channel,
+        maxBytesInFlight: Int,
+        address: String = "the server"
+    ) throws -> NIOLoopBound<RESPConnectionHandler> {
+        let handler = RESPConnectionHandler(maxBytesInFlight: maxBytesInFlight, address: address)
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPReplyDecoder()))
         try channel.pipeline.syncOperations.addHandler(handler)
         return NIOLoopBound(handler, eventLoop: channel.eventLoop)
@@ -112,14 +181,16 @@ package actor RESPConnection {
         if configuration.protocolVersion == 3 {
             var arguments: [RESPArgument] = [3]
             if let password = configuration.password {
-                arguments += ["AUTH", RESPArgument(configuration.username ?? "default"), RESPArgument(password)]
+                arguments += [
+                    "AUTH", RESPArgument(configuration.username ?? "default"), RESPArgument(password.reveal()),
+                ]
             }
             commands.append(RESPCommand("HELLO", arguments: arguments))
         } else if let password = configuration.password {
             if let username = configuration.username {
-                commands.append(RESPCommand("AUTH", RESPArgument(username), RESPArgument(password)))
+                commands.append(RESPCommand("AUTH", RESPArgument(username), RESPArgument(password.reveal())))
             } else {
-                commands.append(RESPCommand("AUTH", RESPArgument(password)))
+                commands.append(RESPCommand("AUTH", RESPArgument(password.reveal())))
             }
         }
         if let name = configuration.clientName {
@@ -157,13 +228,26 @@ package actor RESPConnection {
     }
 
     /// Hands encoded commands to the handler on the event loop and waits for all their replies.
+    ///
+    /// A cancelled task sends nothing; cancellation while waiting closes the connection (the replies still
+    /// due would answer the next caller's commands) and throws `CancellationError`.
     private nonisolated func submit(payload: ByteBuffer, ends: [Int]) async throws -> [RESPValue] {
+        try Task.checkCancellation()
         let handler = self.handler
-        let eventLoop = channel.eventLoop
-        return try await withCheckedThrowingContinuation { continuation in
-            eventLoop.execute {
-                handler.value.enqueue(.init(payload: payload, ends: ends, continuation: continuation))
+        let channel = self.channel
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    channel.eventLoop.execute {
+                        handler.value.enqueue(.init(payload: payload, ends: ends, continuation: continuation))
+                    }
+                }
+            } onCancel: {
+                channel.close(promise: nil)
             }
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw error
         }
     }
 
@@ -175,5 +259,29 @@ package actor RESPConnection {
     /// Closes the connection; pending commands fail with `RESPError.closed`.
     package func close() async {
         try? await channel.close()
+    }
+}
+
+/// The channels of a connect in progress (one per address tried), so that cancelling the connecting task
+/// can close them.
+private final class PendingChannel: Sendable {
+    private let state = Mutex<(channels: [any Channel], cancelled: Bool)>(([], false))
+
+    /// Remembers a channel; closes it at once when the connect was already cancelled.
+    func attach(_ channel: any Channel) {
+        let cancelled = state.withLock { state in
+            state.channels.append(channel)
+            return state.cancelled
+        }
+        if cancelled { channel.close(promise: nil) }
+    }
+
+    /// Marks the connect cancelled and closes every channel it has opened so far.
+    func cancel() {
+        let channels = state.withLock { state in
+            state.cancelled = true
+            return state.channels
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// Pairs replies with the commands that asked for them and writes commands within a byte budget.
 ///
@@ -28,6 +29,10 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     }
 
     private let maxBytesInFlight: Int
+    /// `host:port`, for errors.
+    private let address: String
+    /// Whether any reply arrived: a TLS failure before that means the server could not be reached.
+    private var answered = false
     private var context: ChannelHandlerContext?
     private var awaitingReplies = CircularBuffer<Batch>()
     private var awaitingWrite = CircularBuffer<Batch>()
@@ -35,8 +40,9 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private var bytesInFlight = 0
     private var failure: RESPError?
 
-    init(maxBytesInFlight: Int) {
+    init(maxBytesInFlight: Int, address: String) {
         self.maxBytesInFlight = max(1, maxBytesInFlight)
+        self.address = address
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -94,6 +100,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
+        answered = true
         if case .push = value { return }  // out-of-band RESP3 messages answer no command
         guard let batch = awaitingReplies.first, !sizesInFlight.isEmpty else {
             fail(with: .protocolViolation("the server sent a reply that no command asked for"))
@@ -123,6 +130,12 @@ final class RESPConnectionHandler: ChannelInboundHandler {
         case let error as RESPError: fail(with: error)
         case let error as ByteToMessageDecoderError:
             fail(with: .protocolViolation("the reply decoder failed: \(error)"))
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
+            let detail = RESPConnection.describeTLSError(error)
+            fail(
+                with: answered
+                    ? .connection("TLS error: \(detail)")
+                    : .unreachable(address: address, reason: .tlsHandshake(detail)))
         default: fail(with: .connection("connection error: \(error)"))
         }
         context.close(promise: nil)

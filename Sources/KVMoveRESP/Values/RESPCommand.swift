@@ -89,18 +89,6 @@ package struct RESPCommand: Sendable {
     }
 }
 
-/// Encodes commands into a byte buffer, for `MessageToByteHandler` or direct use.
-package struct RESPCommandEncoder: MessageToByteEncoder {
-    package typealias OutboundIn = RESPCommand
-
-    /// Creates an encoder.
-    package init() {}
-
-    package func encode(data: RESPCommand, out: inout ByteBuffer) {
-        data.encode(into: &out)
-    }
-}
-
 /// Writes RESP pieces into raw memory that is known to be big enough.
 private struct RawWriter {
     let base: UnsafeMutableRawBufferPointer

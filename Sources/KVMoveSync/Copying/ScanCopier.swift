@@ -21,8 +21,8 @@ package struct ScanCopier: Sendable {
         package var chunkElements: Int
         /// The databases to copy; nil copies every database that has keys.
         package var databases: [Int]?
-        /// The name of kvmove's connections (`CLIENT SETNAME`).
-        package var clientName: String
+        /// What the connections are named after (`CLIENT SETNAME kvmove-<role>`).
+        package var role: ClientRole
 
         /// Creates options; the defaults suit most datasets.
         package init(
@@ -30,13 +30,13 @@ package struct ScanCopier: Sendable {
             bigValueBytes: Int = 4 << 20,
             chunkElements: Int = 1000,
             databases: [Int]? = nil,
-            clientName: String = "kvmove-sync"
+            role: ClientRole = .copy
         ) {
             self.batchSize = batchSize
             self.bigValueBytes = bigValueBytes
             self.chunkElements = chunkElements
             self.databases = databases
-            self.clientName = clientName
+            self.role = role
         }
     }
 
@@ -58,7 +58,7 @@ package struct ScanCopier: Sendable {
     /// Idempotent: running it again converges (`RESTORE … REPLACE`).
     package func run(progress: @escaping @Sendable (CopyProgress) -> Void) async throws -> CopyReport {
         let started = ContinuousClock.now
-        let control = try await source.connect(clientName: options.clientName)
+        let control = try await source.connect(role: options.role)
         let databases: [Int]
         let sizes: [Int: Int]
         do {
@@ -98,7 +98,7 @@ package struct ScanCopier: Sendable {
 
     /// The smaller of `bigValueBytes` and the target's `proto-max-bulk-len` (when `CONFIG` is allowed).
     private func bigValueThreshold() async throws -> Int {
-        let connection = try await target.connect(clientName: options.clientName)
+        let connection = try await target.connect(role: options.role)
         let reply = try? await connection.pipeline([RESPCommand("CONFIG", "GET", "proto-max-bulk-len")])
         await connection.close()
         guard let pair = reply?.first?.pairs?.first, let limit = pair.value.int, limit > 0 else {
@@ -125,7 +125,7 @@ package struct ScanCopier: Sendable {
         tally: inout Tally,
         progress: @escaping @Sendable (CopyProgress) -> Void
     ) async throws {
-        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+        try await source.withConnections(and: target, database: database, role: options.role) {
             reader, writer in
             let batchSize = max(1, options.batchSize)
             let first = try Keyspace.scanReply(

@@ -6,13 +6,13 @@ extension RedisEndpoint {
     package func withConnections<T>(
         and other: RedisEndpoint,
         database: Int = 0,
-        clientName: String,
+        role: ClientRole,
         _ body: (_ mine: RESPConnection, _ theirs: RESPConnection) async throws -> T
     ) async throws -> T {
-        let mine = try await connect(database: database, clientName: clientName)
+        let mine = try await connect(role: role, database: database)
         let theirs: RESPConnection
         do {
-            theirs = try await other.connect(database: database, clientName: clientName)
+            theirs = try await other.connect(role: role, database: database)
         } catch {
             await mine.close()
             throw error

@@ -1,37 +1,54 @@
 import KVMoveRESP
+import KVMoveSecret
 
-/// Where a Redis server listens and how to log in; the description never shows the password.
-package struct RedisEndpoint: Sendable, Codable, Hashable, CustomStringConvertible {
+/// Where a Redis server listens and how to log in: what a provider hands the data plane.
+///
+/// The password is a `Secret`, so no rendering of an endpoint shows it: not its description, not
+/// `String(reflecting:)`, not `dump`. An endpoint is deliberately not `Codable`: nothing kvmove writes
+/// holds one, and a provider builds it afresh from its own source of the password.
+package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Plain TCP, or TLS and how the server's certificate is checked.
+    package typealias TLS = RESPConnection.TLS
+
     package var host: String
     package var port: Int
     package var username: String?
-    package var password: String?
+    package var password: Secret?
+    package var tls: TLS
 
     /// Creates an endpoint.
-    package init(host: String = "127.0.0.1", port: Int, username: String? = nil, password: String? = nil) {
+    package init(
+        host: String = "127.0.0.1",
+        port: Int,
+        username: String? = nil,
+        password: Secret? = nil,
+        tls: TLS = .off
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
+        self.tls = tls
     }
 
-    /// `host:port`.
-    package var description: String { "\(host):\(port)" }
+    /// `host:port`, plus ` (tls)` when TLS is on.
+    package var description: String { "\(host):\(port)" + (tls.isEnabled ? " (tls)" : "") }
 
-    /// Connection settings for this endpoint.
+    /// Connection settings for this endpoint, with the client named after `role`.
     package func configuration(
+        role: ClientRole,
         database: Int = 0,
-        clientName: String? = nil,
         protocolVersion: Int = 2,
         maxBytesInFlight: Int = 8 << 20
     ) -> RESPConnection.Configuration {
         RESPConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database,
-            protocolVersion: protocolVersion, maxBytesInFlight: maxBytesInFlight, clientName: clientName)
+            protocolVersion: protocolVersion, maxBytesInFlight: maxBytesInFlight, clientName: role.clientName,
+            tls: tls)
     }
 
-    /// Opens a RESP2 connection with the database selected and the client named.
-    package func connect(database: Int = 0, clientName: String?) async throws -> RESPConnection {
-        try await RESPConnection.connect(configuration(database: database, clientName: clientName))
+    /// Opens a RESP2 connection named `kvmove-<role>`, with the database selected.
+    package func connect(role: ClientRole, database: Int = 0) async throws -> RESPConnection {
+        try await RESPConnection.connect(configuration(role: role, database: database))
     }
 }

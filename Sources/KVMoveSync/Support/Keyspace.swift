@@ -7,12 +7,12 @@ import NIOCore
     import Darwin
 #endif
 
-/// Small helpers over replies that the copier, verifier and probe share.
+/// Small helpers over replies that the copier and the verifier share.
 enum Keyspace {
     /// The databases that hold keys, from `INFO keyspace` (`db3:keys=10,expires=0,avg_ttl=0`).
     static func databasesWithKeys(_ connection: RESPConnection) async throws -> [Int] {
         let info = try await connection.send(RESPCommand("INFO", "keyspace")).string ?? ""
-        return infoFields(info).keys.compactMap { name -> Int? in
+        return RedisInfo.fields(info).keys.compactMap { name -> Int? in
             guard name.hasPrefix("db") else { return nil }
             return Int(name.dropFirst(2))
         }.sorted()
@@ -36,16 +36,6 @@ enum Keyspace {
             sizes[database] = Int(size)
         }
         return sizes
-    }
-
-    /// `name:value` lines of an `INFO` reply.
-    static func infoFields(_ info: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for line in info.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...])
-        }
-        return fields
     }
 
     /// The `SCAN` command for one step.

@@ -21,22 +21,27 @@ package struct Verifier: Sendable {
         package var batchSize: Int
         /// Largest accepted difference between the remaining TTLs of the two sides.
         package var ttlToleranceMilliseconds: Int
-        /// Whether to fingerprint values with `DEBUG DIGEST-VALUE`; nil tries it and falls back to `DUMP`.
+        /// Whether to fingerprint values with `DEBUG DIGEST-VALUE` rather than `DUMP` payloads.
+        ///
+        /// nil picks the fastest mode both servers allow: where scripts run, `DUMP` payloads (one `EVAL` per
+        /// batch and side), with payloads that differ re-checked by digest when `DEBUG DIGEST-VALUE` is allowed;
+        /// else digests when they are allowed; else `DUMP` per key. true always uses digests (the verification
+        /// fails where `DEBUG` is not allowed); false never uses them, not even to re-check payloads.
         package var useDigest: Bool?
-        /// The name of kvmove's connections (`CLIENT SETNAME`).
-        package var clientName: String
+        /// What the connections are named after (`CLIENT SETNAME kvmove-<role>`).
+        package var role: ClientRole
 
         /// Creates options.
         package init(
             batchSize: Int = 1000,
             ttlToleranceMilliseconds: Int = 2000,
             useDigest: Bool? = nil,
-            clientName: String = "kvmove-verify"
+            role: ClientRole = .verify
         ) {
             self.batchSize = batchSize
             self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
             self.useDigest = useDigest
-            self.clientName = clientName
+            self.role = role
         }
     }
 
@@ -60,7 +65,7 @@ package struct Verifier: Sendable {
     {
         let started = ContinuousClock.now
         let (sourceSizes, targetSizes, mode) = try await source.withConnections(
-            and: target, clientName: options.clientName
+            and: target, role: options.role
         ) { sourceControl, targetControl in
             let sourceSizes = try await Keyspace.sizes(
                 sourceControl, databases: try await Keyspace.databasesWithKeys(sourceControl))
@@ -311,7 +316,7 @@ package struct Verifier: Sendable {
         state: inout State,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
-        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+        try await source.withConnections(and: target, database: database, role: options.role) {
             sourceConnection, targetConnection in
             var keys: [ByteBuffer] = []
             var cursor: String? = "0"
@@ -479,7 +484,7 @@ package struct Verifier: Sendable {
         state: inout State,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
-        try await source.withConnections(and: target, database: database, clientName: options.clientName) {
+        try await source.withConnections(and: target, database: database, role: options.role) {
             sourceConnection, targetConnection in
             let batchSize = max(1, options.batchSize)
             var cursor = "0"

@@ -2,6 +2,7 @@ import Foundation
 import KVMoveCore
 import KVMoveLocal
 import KVMoveRESP
+import KVMoveSecret
 import Synchronization
 import Testing
 
@@ -144,7 +145,8 @@ struct LocalSandboxFixture {
         let record = try record(id)
         return try await RESPConnection.connect(
             RESPConnection.Configuration(
-                port: record.port, password: try world.sandbox.password(id), database: database, clientName: name))
+                port: record.port, password: Secret(try world.sandbox.password(id)), database: database,
+                clientName: name))
     }
 
     func keysPerDatabase(_ id: String) async throws -> [Int: Int] {

@@ -1,4 +1,5 @@
 import KVMoveRESP
+import KVMoveSecret
 import NIOCore
 import Testing
 
@@ -14,7 +15,7 @@ struct RESPConnectionIntegrationTests {
             await connection.close()
 
             var wrong = server.configuration()
-            wrong.password = "not-the-password"
+            wrong.password = Secret("not-the-password")
             do {
                 _ = try await RESPConnection.connect(wrong)
                 Issue.record("connecting with a wrong password should fail")
@@ -35,14 +36,19 @@ struct RESPConnectionIntegrationTests {
         }
     }
 
-    @Test("a refused connection names host and port")
+    @Test("a refused connection names host and port and says what to do")
     func refused() async throws {
         let port = try await RedisServerFixture.with { $0.port }  // stopped now, so nothing listens there
         do {
             _ = try await RESPConnection.connect(.init(port: port))
             Issue.record("expected a connection error")
-        } catch RESPError.connection(let text) {
-            #expect(text.contains("127.0.0.1:\(port)"))
+        } catch RESPError.unreachable(let address, let reason) {
+            #expect(address == "127.0.0.1:\(port)")
+            #expect(reason == .refused)
+            #expect(
+                "\(RESPError.unreachable(address: address, reason: reason))"
+                    == "(redis) cannot connect to 127.0.0.1:\(port): connection refused; check the address and that "
+                    + "this machine can reach it: run kvmove inside the VPC or use a public address")
         }
     }
 

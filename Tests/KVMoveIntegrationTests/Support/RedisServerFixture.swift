@@ -1,5 +1,6 @@
 import Foundation
 import KVMoveRESP
+import KVMoveSecret
 import Testing
 
 #if canImport(Glibc)
@@ -20,9 +21,18 @@ struct RedisServerFixture: Sendable {
         var description: String
     }
 
+    /// Certificates for a server that listens with TLS only.
+    struct TLSFiles: Sendable {
+        var certificateFile: String
+        var keyFile: String
+        var caCertificateFile: String
+    }
+
     let port: Int
     let password: String?
     let directory: URL
+    /// How clients reach this server: `.off`, or TLS trusting the fixture's CA.
+    let tls: RESPConnection.TLS
     private let processID: pid_t
 
     /// The `redis-server` binary: `$REDIS_SERVER`, else the first of the usual install locations that exists.
@@ -52,8 +62,9 @@ struct RedisServerFixture: Sendable {
         clientName: String? = nil
     ) -> RESPConnection.Configuration {
         RESPConnection.Configuration(
-            host: "127.0.0.1", port: port, password: password, database: database, protocolVersion: protocolVersion,
-            maxBytesInFlight: maxBytesInFlight, clientName: clientName)
+            host: "127.0.0.1", port: port, password: password.map(Secret.init), database: database,
+            protocolVersion: protocolVersion,
+            maxBytesInFlight: maxBytesInFlight, clientName: clientName, tls: tls)
     }
 
     /// Opens a connection to this server.
@@ -67,9 +78,10 @@ struct RedisServerFixture: Sendable {
     static func with<T>(
         password: String? = "fixture-\(UInt32.random(in: 0...UInt32.max))",
         arguments: [String] = [],
+        tls: TLSFiles? = nil,
         _ body: (RedisServerFixture) async throws -> T
     ) async throws -> T {
-        let server = try await start(password: password, arguments: arguments)
+        let server = try await start(password: password, arguments: arguments, tls: tls)
         do {
             let result = try await body(server)
             server.stop()
@@ -81,7 +93,9 @@ struct RedisServerFixture: Sendable {
     }
 
     /// Starts a server and waits until it answers `PING`; call `stop()` when done.
-    static func start(password: String?, arguments: [String] = []) async throws -> RedisServerFixture {
+    static func start(password: String?, arguments: [String] = [], tls: TLSFiles? = nil) async throws
+        -> RedisServerFixture
+    {
         guard let executable = executablePath else {
             throw StartError(
                 description: "redis-server was not found (looked at $REDIS_SERVER, /usr/bin, /usr/local/bin, "
@@ -90,7 +104,7 @@ struct RedisServerFixture: Sendable {
         var lastError: (any Error)?
         for _ in 0..<3 {  // a free port can be taken between probing and binding; try another one
             do {
-                return try await launch(executable: executable, password: password, arguments: arguments)
+                return try await launch(executable: executable, password: password, arguments: arguments, tls: tls)
             } catch {
                 lastError = error
             }
@@ -98,21 +112,33 @@ struct RedisServerFixture: Sendable {
         throw lastError ?? StartError(description: "redis-server did not start")
     }
 
-    private static func launch(executable: String, password: String?, arguments: [String]) async throws
-        -> RedisServerFixture
-    {
+    private static func launch(
+        executable: String,
+        password: String?,
+        arguments: [String],
+        tls: TLSFiles?
+    ) async throws -> RedisServerFixture {
         let port = try freePort()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("kvmove-redis-\(port)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let listen =
+            tls.map {
+                [
+                    "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", $0.certificateFile, "--tls-key-file",
+                    $0.keyFile, "--tls-ca-cert-file", $0.caCertificateFile, "--tls-auth-clients", "no",
+                ]
+            } ?? ["--port", "\(port)"]
         let all =
-            [
-                executable, "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [executable] + listen + [
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
                 "--daemonize", "no", "--enable-debug-command", "local",
             ] + (password.map { ["--requirepass", $0] } ?? []) + arguments
         let processID = try spawn(all)
-        let server = RedisServerFixture(port: port, password: password, directory: directory, processID: processID)
+        let server = RedisServerFixture(
+            port: port, password: password, directory: directory,
+            tls: tls.map { .on(caCertificateFile: $0.caCertificateFile) } ?? .off, processID: processID)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             guard server.isRunning else { break }

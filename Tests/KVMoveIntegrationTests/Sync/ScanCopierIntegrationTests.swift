@@ -203,25 +203,4 @@ struct ScanCopierIntegrationTests {
             await check.close()
         }
     }
-
-    @Test("the probe sees other clients, not kvmove's, and counts their commands")
-    func probe() async throws {
-        try await RedisServerFixture.with { server in
-            let probe = ActivityProbe(endpoint: server.endpoint)
-            let kvmove = try await server.connect(clientName: "kvmove-sync")
-            let idle1 = try await probe.sample()
-            let idle2 = try await probe.sample()
-            #expect(idle1.otherClients.isEmpty)
-            #expect(idle2.commandsProcessed == idle1.commandsProcessed)
-
-            let app = try await server.connect(clientName: "orders-api")
-            _ = try await app.send(RESPCommand("SET", "k", "v"))
-            let busy = try await probe.sample()
-            #expect(busy.otherClients.count == 1)
-            #expect(busy.otherClients.first?.contains("name=orders-api cmd=set") == true)
-            #expect(busy.commandsProcessed > idle2.commandsProcessed)
-            await app.close()
-            await kvmove.close()
-        }
-    }
 }

@@ -1,11 +1,14 @@
 import KVMoveRESP
+import KVMoveSecret
 import KVMoveSync
 import NIOCore
 import Testing
 
 extension RedisServerFixture {
     /// This server as a sync endpoint.
-    var endpoint: RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: port, password: password) }
+    var endpoint: RedisEndpoint {
+        RedisEndpoint(host: "127.0.0.1", port: port, password: password.map(Secret.init), tls: tls)
+    }
 }
 
 /// Runs `body` with two fresh servers: a source and a target.

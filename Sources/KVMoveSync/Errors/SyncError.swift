@@ -1,7 +1,7 @@
 import KVMoveRESP
 
-/// A failure of the copier, verifier or probe that is not a plain connection error.
-package enum SyncError: Error, Sendable, CustomStringConvertible {
+/// A failure of the copier, the verifier, a gate or report writing that is not a plain connection error.
+package enum SyncError: DataPlaneFailure {
     /// The server answered with a reply of an unexpected shape.
     case unexpectedReply(command: String, reply: String)
     /// The target refused to restore a key.
@@ -10,6 +10,8 @@ package enum SyncError: Error, Sendable, CustomStringConvertible {
     case unsupportedType(database: Int, key: String, type: String)
     /// A command of the chunked copy of a big key failed.
     case bigKeyFailed(database: Int, key: String, error: RESPServerError)
+    /// A report file could not be written.
+    case reportNotWritten(path: String, reason: String)
 
     package var description: String {
         switch self {
@@ -24,6 +26,31 @@ package enum SyncError: Error, Sendable, CustomStringConvertible {
         case .bigKeyFailed(let database, let key, let error):
             "cannot copy big key \(key) in db \(database) in parts: \(error); fix the cause on the target and "
                 + "copy again: the copy is idempotent"
+        case .reportNotWritten(let path, let reason):
+            "cannot write the report \(path): \(reason); check that the directory is writable"
+        }
+    }
+
+    package var code: String {
+        switch self {
+        case .unexpectedReply: "UnexpectedReply"
+        case .restoreFailed: "RestoreFailed"
+        case .unsupportedType: "UnsupportedType"
+        case .bigKeyFailed: "BigKeyFailed"
+        case .reportNotWritten: "ReportNotWritten"
+        }
+    }
+
+    package var message: String {
+        let text = description
+        return text.hasPrefix("(redis) ") ? String(text.dropFirst(8)) : text
+    }
+
+    /// True when the server's error behind a failed write passes by itself (`LOADING`, `BUSY`, …).
+    package var isRetryable: Bool {
+        switch self {
+        case .restoreFailed(_, _, let error), .bigKeyFailed(_, _, let error): error.isRetryable
+        case .unexpectedReply, .unsupportedType, .reportNotWritten: false
         }
     }
 }
