@@ -213,12 +213,15 @@ package struct FakeProvider: Provider {
             return StepOutcome(summary: "renamed")
         case "ChangeBilling":
             guard case .billing(let planned) = step.planned else { throw mismatch(request, step) }
-            try await mutate(call) { world in world.update(instance: planned.instanceId) { $0.observed.billing = planned.billing } }
+            try await mutate(call) { world in
+                world.update(instance: planned.instanceId) { $0.observed.billing = planned.billing }
+            }
             return StepOutcome(summary: "billing changed")
         case "WaitFullSync":
             return try await waitFullSync(try param(request, "TargetId"), context)
         case "Verify":
-            return try await verify(source: try param(request, "SourceId"), target: try param(request, "TargetId"), context)
+            return try await verify(
+                source: try param(request, "SourceId"), target: try param(request, "TargetId"), context)
         case "WaitIdle":
             return try await checkIdle(try param(request, "InstanceId"), context)
         case "RemoveMember":
@@ -295,7 +298,8 @@ package struct FakeProvider: Provider {
         }
         if fail {
             throw ProviderError(
-                source: .local, code: "InternalError", message: "injected failure in \(step.kind.rawValue); retry later",
+                source: .local, code: "InternalError",
+                message: "injected failure in \(step.kind.rawValue); retry later",
                 requestId: requestId)
         }
         if transient {
@@ -388,7 +392,8 @@ package struct FakeProvider: Provider {
         }
         context.progress(StepProgress(fraction: 1, message: "verified \(target)"))
         guard result.passed else {
-            throw ProviderError(source: .redis, code: "VerificationFailed", message: "verification failed: \(result.summary)")
+            throw ProviderError(
+                source: .redis, code: "VerificationFailed", message: "verification failed: \(result.summary)")
         }
         return StepOutcome(summary: result.summary)
     }

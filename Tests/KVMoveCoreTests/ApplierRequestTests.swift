@@ -80,7 +80,9 @@ struct ApplierRequestTests {
             return
         }
         #expect(step == "orders-cache/create-target")
-        #expect(message.hasPrefix("(local InternalError) injected failure in create-target; retry later [request id fake-req-"))
+        #expect(
+            message.hasPrefix(
+                "(local InternalError) injected failure in create-target; retry later [request id fake-req-"))
         #expect(log.retries.isEmpty)
         let failed = try #require(try journal(state).last { $0.event == .stepFailed })
         #expect(failed.errorCode == "InternalError")

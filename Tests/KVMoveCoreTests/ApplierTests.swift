@@ -223,8 +223,7 @@ struct ApplierTests {
     func lockReleased() async throws {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
-        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider))
-        {
+        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider)) {
             _ in
         }
         #expect(FileLockStore(directory: state.appendingPathComponent("locks")).holder(of: "orders-cache") == nil)
@@ -235,8 +234,7 @@ struct ApplierTests {
         let provider = FakeProvider(world: .standard())
         let state = try tempDir()
         let log = EventLog()
-        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider))
-        {
+        _ = await applier(provider, files(state)).apply(try await plan([SpecFixtures.spec()], provider)) {
             log.append($0)
         }
         let journal = try String(

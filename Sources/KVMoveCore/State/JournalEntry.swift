@@ -21,13 +21,13 @@ package struct JournalEntry: Codable, Hashable, Sendable {
     package var event: Event
     package var step: String?
     package var operationId: String?
-    /// For ``Event/request``: the action sent (`service Action`).
+    /// For ``Event/request``, the action sent (`service Action`).
     package var action: String?
-    /// For ``Event/request``: the remote side's request id, when it gave one.
+    /// For ``Event/request``, the remote side's request id, when it gave one.
     package var requestId: String?
-    /// For ``Event/request``: 1 for the first try, 2 for the first retry, …
+    /// For ``Event/request``, which try this was: 1 for the first, 2 for the first retry, and so on.
     package var attempt: Int?
-    /// For a failed request or step: the provider error code.
+    /// For a failed request or step, the provider error code.
     package var errorCode: String?
     package var message: String?
     package var elapsedSeconds: Double?

@@ -1,3 +1,5 @@
+import KVMoveCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -15,7 +17,7 @@ package enum FreePort {
             let port = try ephemeral()
             if !avoiding.contains(port) { return port }
         }
-        throw SandboxError("no free port on 127.0.0.1")
+        throw ProviderError.sandbox("NoFreePort", "no free port on 127.0.0.1")
     }
 
     private static func ephemeral() throws -> Int {
@@ -24,7 +26,7 @@ package enum FreePort {
         #else
             let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { throw SandboxError("cannot open a socket: \(errnoText())") }
+        guard fd >= 0 else { throw ProviderError.sandbox("NoFreePort", "cannot open a socket: \(errnoText())") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -35,12 +37,14 @@ package enum FreePort {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw SandboxError("cannot bind 127.0.0.1: \(errnoText())") }
+        guard bound == 0 else { throw ProviderError.sandbox("NoFreePort", "cannot bind 127.0.0.1: \(errnoText())") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw SandboxError("cannot read the bound port: \(errnoText())") }
+        guard named == 0 else {
+            throw ProviderError.sandbox("NoFreePort", "cannot read the bound port: \(errnoText())")
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KVMoveCore
 import Subprocess
 
 #if canImport(System)
@@ -30,7 +31,8 @@ package struct RedisServer: Sendable {
     {
         if let path = environment[environmentVariable], !path.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw SandboxError("\(environmentVariable)=\(path) is not an executable file")
+                throw ProviderError.sandbox(
+                    "RedisServerFailed", "\(environmentVariable)=\(path) is not an executable file")
             }
             return RedisServer(executable: path)
         }
@@ -39,7 +41,8 @@ package struct RedisServer: Sendable {
             let candidate = "\(directory)/redis-server"
             if FileManager.default.isExecutableFile(atPath: candidate) { return RedisServer(executable: candidate) }
         }
-        throw SandboxError(
+        throw ProviderError.sandbox(
+            "RedisServerFailed",
             "redis-server was not found on PATH; the local sandbox runs real redis-server processes. "
                 + "Install it (apt-get install redis-server, or brew install redis) or set \(environmentVariable)")
     }
@@ -63,7 +66,8 @@ package struct RedisServer: Sendable {
         )
         guard result.terminationStatus.isSuccess else {
             let said = [result.standardOutput, result.standardError].joined(separator: "\n")
-            throw SandboxError(
+            throw ProviderError.sandbox(
+                "RedisServerFailed",
                 "redis-server for \(id) did not start (\(result.terminationStatus)): "
                     + Self.redact(said, password).trimmingCharacters(in: .whitespacesAndNewlines)
                     + "; see \(layout.logFile(id).path)")
@@ -108,13 +112,15 @@ package struct RedisServer: Sendable {
             let log = newLog(id: id, layout: layout, from: logSize)
             if log.contains("Address already in use") { throw PortTakenError(port: port) }
             if log.contains("# Failed") || log.contains("FATAL") || log.contains("Fatal error") {
-                throw SandboxError("redis-server for \(id) failed to start: \(lastLines(log))")
+                throw ProviderError.sandbox(
+                    "RedisServerFailed", "redis-server for \(id) failed to start: \(lastLines(log))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         let log = newLog(id: id, layout: layout, from: logSize)
         if log.contains("Address already in use") { throw PortTakenError(port: port) }
-        throw SandboxError(
+        throw ProviderError.sandbox(
+            "RedisServerFailed",
             "redis-server for \(id) did not write its pid file within 10 s; see \(layout.logFile(id).path): "
                 + lastLines(log))
     }
@@ -125,7 +131,8 @@ package struct RedisServer: Sendable {
         var lastError = "no answer"
         while clock.now < deadline {
             guard ProcessControl.isAlive(pid) else {
-                throw SandboxError(
+                throw ProviderError.sandbox(
+                    "RedisServerFailed",
                     "redis-server for \(id) exited while starting; see \(layout.logFile(id).path)")
             }
             do {
@@ -136,7 +143,8 @@ package struct RedisServer: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw SandboxError("redis-server for \(id) on port \(port) is not ready after 30 s (\(lastError))")
+        throw ProviderError.sandbox(
+            "RedisServerFailed", "redis-server for \(id) on port \(port) is not ready after 30 s (\(lastError))")
     }
 
     private func newLog(id: String, layout: SandboxLayout, from offset: Int) -> String {

@@ -21,7 +21,8 @@ extension LocalProvider {
                 idempotent: true, note: note)
         }
         func redis(_ action: String, _ parameters: [P], note: String) -> ProviderRequest {
-            ProviderRequest(service: Self.redisService, action: action, parameters: parameters, effect: .read, note: note)
+            ProviderRequest(
+                service: Self.redisService, action: action, parameters: parameters, effect: .read, note: note)
         }
         func id(_ known: String?, _ reference: ResourceReference) -> ProviderRequest.Value {
             (known ?? context.resources.id(of: reference)).map { .text($0) } ?? .knownAfterApply(reference)
@@ -54,8 +55,10 @@ extension LocalProvider {
                 sandbox("CreateInstance", parameters, note: "starts redis-server on a free port of 127.0.0.1"),
                 sandbox(
                     "StartChannel",
-                    [P("GroupId", id(p.groupId, .group)), P("SourceInstanceId", p.sourceInstanceId),
-                        P("TargetInstanceId", .knownAfterApply(.target))],
+                    [
+                        P("GroupId", id(p.groupId, .group)), P("SourceInstanceId", p.sourceInstanceId),
+                        P("TargetInstanceId", .knownAfterApply(.target)),
+                    ],
                     note: "starts the group's channel worker (full sync, then live)"),
             ]
         case .rename(let p):
@@ -72,18 +75,24 @@ extension LocalProvider {
             return [
                 redis(
                     "Verify",
-                    [P("SourceInstanceId", p.sourceInstanceId),
+                    [
+                        P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", id(p.targetInstanceId, .target)),
-                        P("TTLToleranceMs", String(p.ttlToleranceMilliseconds))],
+                        P("TTLToleranceMs", String(p.ttlToleranceMilliseconds)),
+                    ],
                     note: "compares every key both ways; writes a JSON report")
             ]
         case .gates(let p):
             return [
                 redis(
                     "WaitForIdleSource",
-                    [P("InstanceId", p.sourceInstanceId), P("TargetInstanceId", id(p.targetInstanceId, .target)),
-                        P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0))],
-                    note: "samples client connections about once a second; passes once no application was connected for that long")
+                    [
+                        P("InstanceId", p.sourceInstanceId), P("TargetInstanceId", id(p.targetInstanceId, .target)),
+                        P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0)),
+                    ],
+                    note:
+                        "samples client connections about once a second; passes once no application was connected for that long"
+                )
             ]
         case .disconnect(let p):
             return [

@@ -16,8 +16,6 @@ extension LocalProvider {
             throw CancellationError()
         } catch is ApplyInterrupted {
             throw ApplyInterrupted()
-        } catch let error as SandboxError {
-            throw ProviderError(source: .local, code: "SandboxError", message: error.message, underlying: error)
         } catch {
             throw ProviderError(redis: error)
         }
@@ -91,7 +89,8 @@ extension LocalProvider {
         guard let source = try sandbox.store.read().instance(id), source.isLive else {
             throw ProviderError(
                 source: .local, code: "InvalidInstanceId.NotFound",
-                message: "source \(id) does not exist in the sandbox \(DisplayPath.relative(sandbox.layout.root.path)); "
+                message:
+                    "source \(id) does not exist in the sandbox \(DisplayPath.relative(sandbox.layout.root.path)); "
                     + "run kvmove sandbox up, then plan again")
         }
         return source
@@ -171,7 +170,8 @@ extension LocalProvider {
             }
             guard state.group(groupId) != nil else {
                 throw ProviderError(
-                    source: .local, code: "InvalidGlobalInstanceId.NotFound", message: "group \(groupId) does not exist")
+                    source: .local, code: "InvalidGlobalInstanceId.NotFound", message: "group \(groupId) does not exist"
+                )
             }
             let minorVersion = state.instance(planned.sourceInstanceId)?.minorVersion ?? LocalSandbox.latestMinorVersion
             state.instances.append(

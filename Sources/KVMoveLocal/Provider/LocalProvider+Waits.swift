@@ -94,7 +94,8 @@ extension LocalProvider {
         let shown = DisplayPath.relative(file.path)
         guard report.passed else {
             throw ProviderError(
-                source: .redis, code: "VerificationFailed", message: "verification failed: \(report.summary); report: \(shown)")
+                source: .redis, code: "VerificationFailed",
+                message: "verification failed: \(report.summary); report: \(shown)")
         }
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
     }

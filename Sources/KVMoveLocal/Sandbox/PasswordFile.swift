@@ -1,4 +1,5 @@
 import Foundation
+import KVMoveCore
 
 #if canImport(Glibc)
     import Glibc
@@ -44,7 +45,9 @@ package enum PasswordFile {
         do {
             return try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            throw SandboxError("cannot read the instance password file \(url.path): \(error.localizedDescription)")
+            throw ProviderError.sandbox(
+                "PasswordUnreadable",
+                "cannot read the instance password file \(url.path): \(error.localizedDescription)")
         }
     }
 

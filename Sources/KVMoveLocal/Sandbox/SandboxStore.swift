@@ -1,4 +1,5 @@
 import Foundation
+import KVMoveCore
 
 #if canImport(Glibc)
     import Glibc
@@ -32,12 +33,14 @@ package struct SandboxStore: Sendable {
             return SandboxState()
         } catch {
             if !exists { return SandboxState() }
-            throw SandboxError("cannot read \(layout.stateFile.path): \(error.localizedDescription)")
+            throw ProviderError.sandbox(
+                "StateUnreadable", "cannot read \(layout.stateFile.path): \(error.localizedDescription)")
         }
         do {
             return try JSONDecoder().decode(SandboxState.self, from: data)
         } catch {
-            throw SandboxError(
+            throw ProviderError.sandbox(
+                "StateUnreadable",
                 "\(layout.stateFile.path) is not a sandbox state file (\(error)); "
                     + "run kvmove sandbox down --purge to start over")
         }
@@ -71,7 +74,9 @@ package enum AtomicFile {
     package static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, mode)
-        guard fd >= 0 else { throw SandboxError("cannot write \(temporary.path): \(errnoText())") }
+        guard fd >= 0 else {
+            throw ProviderError.sandbox("StateNotWritten", "cannot write \(temporary.path): \(errnoText())")
+        }
         var failure: String?
         data.withUnsafeBytes { buffer in
             var offset = 0
@@ -87,9 +92,9 @@ package enum AtomicFile {
         }
         if failure == nil, fsync(fd) != 0 { failure = errnoText() }
         close(fd)
-        if let failure { throw SandboxError("cannot write \(temporary.path): \(failure)") }
+        if let failure { throw ProviderError.sandbox("StateNotWritten", "cannot write \(temporary.path): \(failure)") }
         guard rename(temporary.path, url.path) == 0 else {
-            throw SandboxError("cannot replace \(url.path): \(errnoText())")
+            throw ProviderError.sandbox("StateNotWritten", "cannot replace \(url.path): \(errnoText())")
         }
         let directory = open(url.deletingLastPathComponent().path, O_RDONLY)
         if directory >= 0 {
@@ -110,7 +115,7 @@ package struct FileLock: Sendable {
     /// ``giveUpAfter``; a cancelled task stops waiting at once.
     package static func acquire(_ url: URL) async throws -> FileLock {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SandboxError("cannot open \(url.path): \(errnoText())") }
+        guard fd >= 0 else { throw ProviderError.sandbox("StateLocked", "cannot open \(url.path): \(errnoText())") }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: giveUpAfter)
         var tries = 0
@@ -118,11 +123,12 @@ package struct FileLock: Sendable {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let text = errnoText()
                 close(fd)
-                throw SandboxError("cannot lock \(url.path): \(text)")
+                throw ProviderError.sandbox("StateLocked", "cannot lock \(url.path): \(text)")
             }
             if clock.now >= deadline {
                 close(fd)
-                throw SandboxError("\(url.path) stayed locked for over a minute; is a kvmove process stuck?")
+                throw ProviderError.sandbox(
+                    "StateLocked", "\(url.path) stayed locked for over a minute; is a kvmove process stuck?")
             }
             tries += 1
             do {
@@ -142,15 +148,11 @@ package struct FileLock: Sendable {
     }
 }
 
-/// An operational failure of the sandbox: what happened and what to do.
-package struct SandboxError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-
-    package init(_ message: String) {
-        self.message = message
+extension ProviderError {
+    /// An operational failure of the sandbox: source `local`, with a stable code.
+    package static func sandbox(_ code: String, _ message: String) -> ProviderError {
+        ProviderError(source: .local, code: code, message: message)
     }
-
-    package var description: String { message }
 }
 
 /// `write(2)`, named so it does not clash with methods called `write`.

@@ -230,7 +230,8 @@ package struct SandboxWorld: Sendable {
         guard let record = live.first(where: { $0.id == nameOrId }) ?? live.first(where: { $0.name == nameOrId })
         else {
             let known = live.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
-            throw SandboxError(
+            throw ProviderError.sandbox(
+                "InvalidInstanceId.NotFound",
                 "no live instance is named or has the id \"\(nameOrId)\" in \(sandbox.layout.root.path)"
                     + (known.isEmpty ? "; the sandbox is empty" : "; instances: \(known)"))
         }

@@ -53,7 +53,7 @@ package struct Seeder: Sendable {
                     for index in batch { commands += self.commands(for: index, pool: pool) }
                     let replies = try await connection.pipeline(commands)
                     if let failure = replies.first(where: { if case .error = $0 { true } else { false } }) {
-                        throw SandboxError("seeding failed: (redis) \(failure)")
+                        throw ProviderError.sandbox("SeedFailed", "seeding failed: (redis) \(failure)")
                     }
                     done += batch.count
                     progress(done, total)

@@ -81,10 +81,10 @@ package struct ChannelWorker: Sendable {
     private func fullSync(_ channel: ChannelRecord) async throws {
         let state = try store.read()
         guard let source = state.instance(channel.source), source.isLive else {
-            throw SandboxError("source \(channel.source) does not exist")
+            throw ProviderError.sandbox("InvalidInstanceId.NotFound", "source \(channel.source) does not exist")
         }
         guard let target = state.instance(channel.target), target.isLive else {
-            throw SandboxError("target \(channel.target) does not exist")
+            throw ProviderError.sandbox("InvalidInstanceId.NotFound", "target \(channel.target) does not exist")
         }
         let sandbox = Sandbox(layout: layout, worker: WorkerLauncher(executable: ""))
         let copier = ScanCopier(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))

@@ -1,4 +1,5 @@
 import Foundation
+import KVMoveCore
 import Subprocess
 
 #if canImport(System)
@@ -42,7 +43,8 @@ package struct WorkerLauncher: Sendable {
     /// Starts the worker for `groupId` and returns its process id.
     package func launch(layout: SandboxLayout, groupId: String) async throws -> Int32 {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw SandboxError("cannot start the channel worker: \(executable) is not an executable file")
+            throw ProviderError.sandbox(
+                "WorkerNotStarted", "cannot start the channel worker: \(executable) is not an executable file")
         }
         let log = layout.workerLog(groupId)
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -59,7 +61,8 @@ package struct WorkerLauncher: Sendable {
         guard result.terminationStatus.isSuccess,
             let pid = Int32(result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
-            throw SandboxError(
+            throw ProviderError.sandbox(
+                "WorkerNotStarted",
                 "cannot start the channel worker for \(groupId) (\(result.terminationStatus)): "
                     + result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
                     + "; run kvmove sandbox up to start it again")
