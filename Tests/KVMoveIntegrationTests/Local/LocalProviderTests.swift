@@ -106,21 +106,29 @@ struct LocalProviderTests {
             // Stage cutover: a real client holds the gate, then leaves.
             let client = try await f.connect("r-old0001", name: "app")
             _ = try await client.send(RESPCommand("GET", "x"))
+            // The client leaves once the gate has reported it: no fixed wait.
+            let (reported, seenBy) = AsyncStream.makeStream(of: Void.self)
             let leave = Task {
-                try await Task.sleep(for: .seconds(1.5))
+                for await _ in reported { break }
                 await client.close()
             }
             let cutover = try await f.plan([Fixture.migration(stage: .cutover)])
             #expect(cutover.steps.map(\.kind) == [.checkCutoverGates, .disconnectSync])
-            let started = ContinuousClock.now
-            (outcomes, events) = await f.apply(cutover)
-            try await leave.value
+            (outcomes, events) = await f.apply(cutover) { event in
+                if case .progress(_, let progress, _) = event, progress.message.contains("name=app") {
+                    seenBy.yield()
+                }
+            }
+            seenBy.finish()
+            await leave.value
             #expect(outcomes["orders"] == .succeeded(steps: 2), "\(events.map(\.text))")
-            #expect(ContinuousClock.now - started >= .seconds(2.4), "the gate waited for the client, then 1 s idle")
             let gateMessages = events.compactMap { event -> String? in
                 if case .progress(_, let progress, _) = event { progress.message } else { nil }
             }
-            #expect(gateMessages.contains { $0.contains("1 client connected") && $0.contains("name=app") })
+            // The gate saw the client, and passed only after a full idle second that began once it left.
+            let held = try #require(
+                gateMessages.firstIndex { $0.contains("1 client connected") && $0.contains("name=app") })
+            #expect(gateMessages[(held + 1)...].contains { $0.contains("idle for") })
             #expect(!ProcessControl.isAlive(workerPid), "disconnect stops the worker")
             #expect(try f.record(target.id).groupId == nil)
             #expect(try await f.keysPerDatabase(target.id) == [0: 1000, 1: 1000], "the target keeps its data")
@@ -172,6 +180,21 @@ struct LocalProviderTests {
                 Issue.record("dry-run changed \(path)")
             }
             #expect(try f.state().groups.isEmpty)
+        }
+    }
+
+    @Test func applyActsOnTheSandboxThePlanRecorded() async throws {
+        try await Fixture.with { f in
+            try await f.world.up(Fixture.sandboxSpec())
+            let plan = try await f.plan([Fixture.migration(stage: .sync)])
+            #expect(plan.migrations[0].settings[LocalProvider.sandboxSetting] == f.layout.root.path)
+            // A provider that would now resolve the spec to another directory (the spec moved, another
+            // KVMOVE_SANDBOX): apply still works where plan looked, because the plan says where.
+            let (outcomes, events) = await f.apply(plan, using: try f.providerResolvingElsewhere())
+            #expect(outcomes["orders"]?.isSuccess == true, "\(events.map(\.text))")
+            #expect(try f.state().instances.contains { $0.tags[Tags.migration] == "orders" })
+            let elsewhere = f.directory.appendingPathComponent("not-this-sandbox")
+            #expect(!FileManager.default.fileExists(atPath: elsewhere.path))
         }
     }
 

@@ -122,17 +122,36 @@ struct LocalSandboxFixture {
     }
 
     /// Applies `plan` with the real applier; returns outcomes and every event.
-    func apply(_ plan: Plan, dryRun: Bool = false) async -> (outcomes: [String: MigrationOutcome], events: [ApplyEvent])
-    {
+    ///
+    /// - Parameters:
+    ///   - using: the provider to apply with (the fixture's by default).
+    ///   - onEvent: sees each event as it happens.
+    func apply(
+        _ plan: Plan, dryRun: Bool = false, using: LocalProvider? = nil,
+        onEvent: @escaping @Sendable (ApplyEvent) -> Void = { _ in }
+    ) async -> (outcomes: [String: MigrationOutcome], events: [ApplyEvent]) {
         let events = Mutex<[ApplyEvent]>([])
-        let provider = provider
+        let provider = using ?? provider
         let applier = Applier(
             options: Applier.Options(
                 dryRun: dryRun, parallelism: 2, state: dryRun ? nil : .files(at: stateDirectory),
                 stateDirectory: dryRun ? nil : stateDirectory),
             providers: { _ in provider })
-        let outcomes = await applier.apply(plan) { event in events.withLock { $0.append(event) } }
+        let outcomes = await applier.apply(plan) { event in
+            events.withLock { $0.append(event) }
+            onEvent(event)
+        }
         return (outcomes, events.withLock { $0 })
+    }
+
+    /// A provider over the same servers that would resolve every spec to another, empty sandbox.
+    func providerResolvingElsewhere() throws -> LocalProvider {
+        let redis = try #require(Self.redisServer)
+        let elsewhere = SandboxLayout(root: directory.appendingPathComponent("not-this-sandbox"))
+        var provider = LocalProvider(
+            layout: elsewhere, worker: WorkerLauncher(executable: Self.kvmoveBinary.path), redisServer: redis)
+        provider.pollInterval = .milliseconds(200)
+        return provider
     }
 
     // MARK: - Instances
