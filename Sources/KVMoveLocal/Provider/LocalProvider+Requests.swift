@@ -59,7 +59,7 @@ extension LocalProvider {
                         P("GroupId", id(p.groupId, .group)), P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", .knownAfterApply(.target)),
                     ],
-                    note: "starts the group's channel worker (full sync, then live)"),
+                    note: "starts the group's channel worker"),
             ]
         case .rename(let p):
             return [sandbox("RenameInstance", [P("InstanceId", p.instanceId), P("InstanceName", p.name)])]

@@ -126,7 +126,8 @@ struct SourceIdleGateTests {
             _ = try await app.send(RESPCommand("PING"))
             let busy = try #require(await gate.next(where: { !$0.isIdle }, seen: &seen, iterator: &iterator))
             #expect(busy.message.hasPrefix("1 client connected: 127.0.0.1:"), "\(busy.message)")
-            #expect(busy.otherClients.count == 1 && busy.otherClients[0].contains("name= cmd=ping"))
+            // The sample may land before or after the PING is processed; the client is unnamed either way.
+            #expect(busy.otherClients.count == 1 && busy.otherClients[0].contains(" name= cmd="))
             #expect(busy.idleSeconds == 0 && busy.fraction == nil)
             await app.close()
 
