@@ -6,16 +6,10 @@ import Testing
 
 /// Requests built once, retries decided from error codes, request ids journaled, real cancellation.
 struct ApplierRequestTests {
-    let planner = Planner(toolVersion: "test")
-
-    func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kvmove-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func tempDir() throws -> URL { try temporaryDirectory() }
 
     func plan(_ specs: [MigrationSpec], _ provider: FakeProvider) async throws -> Plan {
-        try planner.plan(specs, observed: try await provider.observe(specs), createdAt: "t")
+        try await observeAndPlan(specs, provider)
     }
 
     func apply(_ plan: Plan, _ provider: FakeProvider, state: URL, timeouts: [StepKind: Double] = [:], log: EventLog)

@@ -22,16 +22,10 @@ final class EventLog: Sendable {
 }
 
 struct ApplierTests {
-    let planner = Planner(toolVersion: "test")
-
-    func tempDir() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kvmove-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    func tempDir() throws -> URL { try temporaryDirectory() }
 
     func plan(_ specs: [MigrationSpec], _ provider: FakeProvider) async throws -> Plan {
-        try planner.plan(specs, observed: try await provider.observe(specs), createdAt: "t")
+        try await observeAndPlan(specs, provider)
     }
 
     func applier(_ provider: FakeProvider, _ options: Applier.Options, interrupt: InterruptFlag = InterruptFlag())

@@ -53,23 +53,28 @@ extension LocalProvider {
 
     // MARK: - Verify
 
+    /// The data plane between two live instances of the sandbox.
+    private func dataPlane(source sourceId: String, target targetId: String, _ sandbox: Sandbox) throws -> DataPlane {
+        let state = try sandbox.store.read()
+        func live(_ id: String, _ role: String) throws -> InstanceRecord {
+            guard let record = state.instance(id), record.isLive else {
+                throw ProviderError(
+                    source: .local, code: "InvalidInstanceId.NotFound",
+                    message: "\(role) \(id) does not exist; run plan again")
+            }
+            return record
+        }
+        return DataPlane(
+            source: try sandbox.endpoint(try live(sourceId, "source")),
+            target: try sandbox.endpoint(try live(targetId, "target")))
+    }
+
     /// Compares source and target key by key through the data plane, writes the JSON report and records
     /// the result.
     func verify(source sourceId: String, target targetId: String, _ context: StepContext, _ sandbox: Sandbox)
         async throws -> StepOutcome
     {
-        let state = try sandbox.store.read()
-        guard let source = state.instance(sourceId), source.isLive else {
-            throw ProviderError(
-                source: .local, code: "InvalidInstanceId.NotFound",
-                message: "source \(sourceId) does not exist; run plan again")
-        }
-        guard let target = state.instance(targetId), target.isLive else {
-            throw ProviderError(
-                source: .local, code: "InvalidInstanceId.NotFound",
-                message: "target \(targetId) does not exist; run plan again")
-        }
-        let dataPlane = DataPlane(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
+        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
         let lastReport = Mutex(ContinuousClock.now - .seconds(1))
         let report = try await dataPlane.verify { done, total in
             let due = lastReport.withLock { last in
@@ -109,19 +114,8 @@ extension LocalProvider {
         _ sandbox: Sandbox
     ) async throws -> StepOutcome {
         let required = Duration.seconds(seconds)
-        let state = try sandbox.store.read()
-        guard let source = state.instance(sourceId), source.isLive else {
-            throw ProviderError(
-                source: .local, code: "InvalidInstanceId.NotFound",
-                message: "source \(sourceId) does not exist; run plan again")
-        }
-        guard let target = state.instance(targetId), target.isLive else {
-            throw ProviderError(
-                source: .local, code: "InvalidInstanceId.NotFound",
-                message: "target \(targetId) does not exist; run plan again")
-        }
         try context.checkInterrupted()
-        let dataPlane = DataPlane(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
+        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
         let samplingInterval = min(pollInterval * 2, .seconds(1))
         let result = try await cancellingOnInterrupt(context) {
             try await dataPlane.waitForIdleSource(for: required, pollInterval: samplingInterval) { progress in
