@@ -214,7 +214,9 @@ struct CLITests {
     @Test("Ctrl-C stops after the current call, journals it, exits 130; apply again converges")
     func interrupt() async throws {
         var world = FakeWorld.standard()
-        world.behaviour.syncStepPerPoll = 0.02
+        // The full sync makes no progress until the test changes the world, so the apply is still
+        // waiting when the signal arrives, however slowly this machine runs the test.
+        world.behaviour.syncStepPerPoll = 0
         world.behaviour.pollMilliseconds = 100
         let cli = try CLIHarness(world: world)
         try cli.write("orders.yaml", migrationYAML())
@@ -243,12 +245,13 @@ struct CLITests {
     @Test("kill -9 in the middle of apply, then apply again: converges with a single target")
     func killNine() async throws {
         var world = FakeWorld.standard()
-        world.behaviour.syncStepPerPoll = 0.01
+        // No sync progress until the test changes the world: the apply is mid-step when it is killed.
+        world.behaviour.syncStepPerPoll = 0
         world.behaviour.pollMilliseconds = 50
         let cli = try CLIHarness(world: world)
         try cli.write("orders.yaml", migrationYAML())
         let running = try cli.start(["apply", "-f", "orders.yaml", "--auto-approve"])
-        #expect(await running.waitForOutput("full sync"))
+        #expect(await running.waitForOutput("Waiting for full sync"))
         running.signal(SIGKILL)
         _ = await running.wait()
         let locked = try await cli.run("apply", "-f", cli.path("orders.yaml"), "--auto-approve")
