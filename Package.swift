@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The redacting `Secret` value type, shared by Core (requests) and the data plane (passwords). Stdlib only.
@@ -52,6 +53,16 @@ let package = Package(
             dependencies: [
                 "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        // The Alibaba Cloud provider: ACS3 signer, credentials chain, OpenAPI client, R-KVStore/VPC provider.
+        .target(
+            name: "KVMoveAliyun",
+            dependencies: [
+                "KVMoveCore", "KVMoveSecret", "KVMoveSync",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Fakes shared by tests. Only test targets link it; the shipped binary never does.
@@ -107,6 +118,16 @@ let package = Package(
             name: "KVMoveCLITestHost",
             dependencies: ["KVMoveCLI", "KVMoveCore", "KVMoveTestSupport"],
             path: "Tests/KVMoveCLITestHost"
+        ),
+        // Test-only: signs JSON-described requests offline, for the signature oracle. Not a product.
+        .executableTarget(
+            name: "KVMoveAliyunSignTool",
+            dependencies: ["KVMoveAliyun", "KVMoveSecret"],
+            path: "Tests/KVMoveAliyunSignTool"
+        ),
+        .testTarget(
+            name: "KVMoveAliyunTests",
+            dependencies: ["KVMoveAliyun", "KVMoveCore", "KVMoveSecret"]
         ),
         .testTarget(
             name: "KVMoveCLITests",
