@@ -112,7 +112,7 @@ let package = Package(
         ),
         // Tests against the fake Alibaba Cloud (Tests/FakeCloud, Python): they fail, not skip, when CI=true and
         // python3 with the official SDK is missing.
-        .testTarget(name: "KVMoveAliyunIntegrationTests", dependencies: []),
+        .testTarget(name: "KVMoveAliyunIntegrationTests", dependencies: ["KVMoveAliyunSignTool"]),
         // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
         .executableTarget(
             name: "KVMoveCLITestHost",
