@@ -15,13 +15,18 @@ COMMON = {"RegionId", "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwn
 TAG = re.compile(r"^Tag\.([1-9][0-9]?)\.(Key|Value)$")
 
 
-def tags_of(params: dict) -> dict[str, str]:
+def tag_filter(params: dict) -> dict[str, str | None]:
+    """`Tag.N.Key`/`Tag.N.Value` pairs; a key without a value (None) matches any value of that key."""
     pairs: dict[int, dict[str, str]] = {}
     for name, value in params.items():
         match = TAG.match(name)
         if match:
             pairs.setdefault(int(match.group(1)), {})[match.group(2)] = value
-    return {pair["Key"]: pair.get("Value", "") for _, pair in sorted(pairs.items()) if "Key" in pair}
+    return {pair["Key"]: pair.get("Value") for _, pair in sorted(pairs.items()) if "Key" in pair}
+
+
+def tags_of(params: dict) -> dict[str, str]:
+    return {key: value or "" for key, value in tag_filter(params).items()}
 
 
 def require(params: dict, *names: str) -> None:
@@ -66,14 +71,15 @@ def describe_instances(world: World, params: dict) -> dict:
     wanted_ids = [i for i in params.get("InstanceIds", "").split(",") if i]
     if len(wanted_ids) > 30:
         raise invalid("InstanceIds", "At most 30 instance IDs.")
-    wanted_tags = tags_of(params)
+    wanted_tags = tag_filter(params)
     matches = []
     for instance in world.data["instances"].values():
         if instance["RegionId"] != params["RegionId"]:
             continue
         if wanted_ids and instance["InstanceId"] not in wanted_ids:
             continue
-        if any(instance["Tags"].get(k) != v for k, v in wanted_tags.items()):
+        if any(k not in instance["Tags"] or (v is not None and instance["Tags"][k] != v)
+               for k, v in wanted_tags.items()):
             continue
         if params.get("InstanceStatus") and instance["InstanceStatus"] != params["InstanceStatus"]:
             continue

@@ -112,6 +112,8 @@ def test_whole_journey_with_replication_and_idempotent_create(fake):
     tagged = call("DescribeInstances", RegionId="cn-hangzhou", **{"Tag.1.Key": "kvmove:migration",
                                                                    "Tag.1.Value": "orders"})
     assert [i["InstanceId"] for i in tagged["Instances"]["KVStoreInstance"]] == [child]
+    by_key = call("DescribeInstances", RegionId="cn-hangzhou", **{"Tag.1.Key": "kvmove:migration"})
+    assert [i["InstanceId"] for i in by_key["Instances"]["KVStoreInstance"]] == [child]
 
     source_port = state["instances"]["r-source0001"]["Port"]
     child_port = state["instances"][child]["Port"]
