@@ -72,7 +72,8 @@ import Testing
         #expect(create.text("ShardCount") == "2")
         #expect(create.text("ChargeType") == "PrePaid")
         #expect(create.text("Period") == "1")
-        #expect(create.text("AutoPay") == "true")
+        #expect(create.text("AutoPay") == nil)
+        #expect(create.text("NetworkType") == "VPC")
         #expect(create.text("Tag.1.Key") == Tags.migration)
         #expect(create.text("Tag.1.Value") == "orders")
         #expect(create.parameters.first { $0.name == "GlobalInstanceId" }?.value == .knownAfterApply(.group))
@@ -91,6 +92,7 @@ import Testing
         #expect(create.text("ClientToken") == "kvmove-0123456789abcdef")
         #expect(create.text("Token") == nil)
         #expect(create.text("InstanceType") == "tair_rdb")
+        #expect(create.text("NetworkType") == nil)
         #expect(create.text("GlobalInstanceId") == "gr-1")
     }
 

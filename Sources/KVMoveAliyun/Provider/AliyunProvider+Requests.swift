@@ -90,20 +90,18 @@ extension AliyunProvider {
             ]
         case .target(let p):
             let cloudNative = AliyunInstance.isCloudNative(instanceClass: p.instanceClass)
-            var parameters = [
-                P("RegionId", p.region), P("ZoneId", p.zone), P("NetworkType", "VPC"), P("VpcId", p.vpcId),
-                P("VSwitchId", p.vSwitchId), P("InstanceClass", p.instanceClass), P("EngineVersion", p.engineVersion),
+            var parameters = [P("RegionId", p.region), P("ZoneId", p.zone)]
+            // CreateTairInstance has no NetworkType (always VPC); CreateInstance needs it.
+            if !cloudNative { parameters.append(P("NetworkType", "VPC")) }
+            parameters += [
+                P("VpcId", p.vpcId), P("VSwitchId", p.vSwitchId), P("InstanceClass", p.instanceClass),
+                P("EngineVersion", p.engineVersion),
             ]
-            if cloudNative {
-                parameters.append(P("InstanceType", "tair_rdb"))
-                if let shards = p.shardCount {
-                    parameters += [P("ShardType", "MASTER_SLAVE"), P("ShardCount", String(shards))]
-                }
-            } else if let shards = p.shardCount {
-                parameters.append(P("ShardCount", String(shards)))
-            }
+            if cloudNative { parameters.append(P("InstanceType", "tair_rdb")) }
+            if let shards = p.shardCount { parameters.append(P("ShardCount", String(shards))) }
             parameters += [P("InstanceName", p.name), P("GlobalInstanceId", id(p.groupId, .group))]
-            parameters += billingParameters(p.billing, autoPay: true)
+            // Only CreateTairInstance has AutoPay; CreateInstance has none (its SDK model lists no such field).
+            parameters += billingParameters(p.billing, autoPay: cloudNative)
             parameters.append(P(cloudNative ? "ClientToken" : "Token", context.idempotencyToken))
             parameters += tagParameters(p.tags)
             return [
@@ -126,17 +124,16 @@ extension AliyunProvider {
                     note: "polled until InstanceName is the new name"),
             ]
         case .billing(let p):
-            let action = p.billing == .postPaid ? "TransformInstanceChargeType" : "TransformToPrePaid"
-            var parameters = [P("InstanceId", p.instanceId)]
-            if p.billing == .postPaid { parameters.append(P("ChargeType", "PostPaid")) }
-            parameters += billingParameters(p.billing, autoPay: true).filter { $0.name != "ChargeType" }
+            // TransformInstanceChargeType goes both ways (part 2 §6); TransformToPrePaid is not needed.
+            let parameters = [P("InstanceId", p.instanceId)] + billingParameters(p.billing, autoPay: true)
             return [
-                change(action, parameters, note: "sent unless ChargeType already is \(p.billing.chargeType)"),
+                change(
+                    "TransformInstanceChargeType", parameters + (p.billing == .postPaid ? [P("AutoPay", "true")] : []),
+                    note: "sent unless ChargeType already is \(p.billing.chargeType)"),
                 poll(
                     "DescribeInstanceAttribute", [P("InstanceId", p.instanceId)],
-                    note:
-                        "polled until ChargeType is \(p.billing.chargeType), InstanceStatus Normal, IsOrderCompleted true"
-                ),
+                    note: "polled until ChargeType is \(p.billing.chargeType), InstanceStatus Normal, "
+                        + "IsOrderCompleted true"),
             ]
         case .fullSync(let p):
             let target = id(p.targetInstanceId, .target)

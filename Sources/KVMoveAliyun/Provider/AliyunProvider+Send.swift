@@ -85,9 +85,9 @@ extension AliyunProvider {
             }
             let response = try await sendAsIs()
             return StepOutcome(summary: "renamed", requestId: response.requestId)
-        case ("TransformInstanceChargeType", _), ("TransformToPrePaid", _):
+        case ("TransformInstanceChargeType", _):
             let id = try required("InstanceId")
-            let wanted = request.action == "TransformToPrePaid" ? "PrePaid" : (request.text("ChargeType") ?? "PostPaid")
+            let wanted = request.text("ChargeType") ?? "PostPaid"
             guard let now = try await instance(id, region: region) else {
                 return StepOutcome(summary: "\(id) is gone")
             }
