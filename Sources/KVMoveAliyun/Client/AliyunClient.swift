@@ -27,10 +27,30 @@ package struct AliyunClient: Sendable {
         } catch {
             throw ProviderError(source: .aliyun, code: "Credentials", message: "\(error)", underlying: error)
         }
-        return try await sender.call(
-            endpoint: endpoints.endpoint(service, region: region), action: action, version: service.version,
-            query: parameters, credentials: signing)
+        // Reads (`Describe…`) are retried here, so observing survives throttling and 5xx; changing calls are
+        // not: the applier decides whether those may be repeated.
+        let attempts = action.hasPrefix("Describe") ? readAttempts : 1
+        var attempt = 1
+        while true {
+            do {
+                return try await sender.call(
+                    endpoint: endpoints.endpoint(service, region: region), action: action, version: service.version,
+                    query: parameters, credentials: signing)
+            } catch  where error.isRetryable && attempt < attempts {
+                let backoff = min(10, 0.5 * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
+                let delay = max(backoff, error.retryAfterSeconds ?? 0)
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                } catch {
+                    throw ProviderError(source: .aliyun, code: "Cancelled", message: "\(action) was cancelled")
+                }
+                attempt += 1
+            }
+        }
     }
+
+    /// Tries of a read before its error is given up on.
+    package var readAttempts = 6
 
     /// Closes the HTTP connections.
     package func shutdown() async {
