@@ -66,19 +66,23 @@ extension AliyunProvider {
                 }
             }
         }
+        // What has no batch form, per source, eight at a time.
         var engines: [String: (minor: String, capable: Bool)] = [:]
         var direct: [String: Bool] = [:]
-        for source in sources.values.sorted(by: { $0.id < $1.id }) {
-            let engine = try await kvstore("DescribeEngineVersion", region: source.region, [("InstanceId", source.id)])
-            let upgradable = engine.json["EnableUpgradeMinorVersion"].bool ?? false
-            let latest = engine.json["IsLatestVersion"].bool ?? !upgradable
-            engines[source.id] = (engine.json["MinorVersion"].string ?? "unknown", latest || !upgradable)
-            if source.architectureType == "cluster" {
-                let info = try await kvstore(
-                    "DescribeDBInstanceNetInfo", region: source.region, [("InstanceId", source.id)])
-                direct[source.id] = info.json["NetInfoItems"]["InstanceNetInfo"].array.contains {
-                    $0["DirectConnection"].int == 1
-                }
+        let ordered = sources.values.sorted { $0.id < $1.id }
+        try await withThrowingTaskGroup(of: PerSource.self) { group in
+            var next = 0
+            func add() {
+                guard next < ordered.count else { return }
+                let source = ordered[next]
+                next += 1
+                group.addTask { try await self.perSource(source) }
+            }
+            for _ in 0..<8 { add() }
+            while let done = try await group.next() {
+                engines[done.id] = (done.minorVersion, done.syncCapable)
+                if let hasDirect = done.hasDirectConnection { direct[done.id] = hasDirect }
+                add()
             }
         }
         var result: [String: ObservedMigration] = [:]
@@ -156,6 +160,32 @@ extension AliyunProvider {
         seen.targetVPC = vpc.flatMap { $0.region == spec.target.region ? $0 : nil }
         seen.targetVSwitch = vSwitch
         return seen
+    }
+
+    /// What observing reads per source.
+    struct PerSource: Sendable {
+        var id: String
+        var minorVersion: String
+        var syncCapable: Bool
+        var hasDirectConnection: Bool?
+    }
+
+    /// `DescribeEngineVersion`, and `DescribeDBInstanceNetInfo` for a cluster.
+    private func perSource(_ source: AliyunInstance) async throws(ProviderError) -> PerSource {
+        let engine = try await kvstore("DescribeEngineVersion", region: source.region, [("InstanceId", source.id)])
+        let upgradable = engine.json["EnableUpgradeMinorVersion"].bool ?? false
+        let latest = engine.json["IsLatestVersion"].bool ?? !upgradable
+        var result = PerSource(
+            id: source.id, minorVersion: engine.json["MinorVersion"].string ?? "unknown",
+            syncCapable: latest || !upgradable)
+        if source.architectureType == "cluster" {
+            let info = try await kvstore(
+                "DescribeDBInstanceNetInfo", region: source.region, [("InstanceId", source.id)])
+            result.hasDirectConnection = info.json["NetInfoItems"]["InstanceNetInfo"].elements.contains {
+                $0["DirectConnection"].int == 1
+            }
+        }
+        return result
     }
 
     /// Every item of a paged list call.
