@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The redacting `Secret` value type, shared by Core (requests) and the data plane (passwords). Stdlib only.
@@ -54,6 +55,18 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // The Alibaba Cloud provider: ACS3 signer, credentials chain, OpenAPI client, R-KVStore/VPC provider.
+        .target(
+            name: "KVMoveAliyun",
+            dependencies: [
+                "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Fakes shared by tests. Only test targets link it; the shipped binary never does.
         .target(name: "KVMoveTestSupport", dependencies: ["KVMoveCore"]),
         // Commands, options, views, and the one place that knows every provider.
@@ -63,6 +76,7 @@ let package = Package(
                 "KVMoveCore",
                 "KVMoveSpec",
                 "KVMoveLocal",
+                "KVMoveAliyun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -99,11 +113,24 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Tests against the fake Alibaba Cloud (Tests/FakeCloud, Python): they fail, not skip, when CI=true and
+        // python3 with the official SDK is missing.
+        .testTarget(name: "KVMoveAliyunIntegrationTests", dependencies: ["KVMoveAliyunSignTool"]),
         // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
         .executableTarget(
             name: "KVMoveCLITestHost",
             dependencies: ["KVMoveCLI", "KVMoveCore", "KVMoveTestSupport"],
             path: "Tests/KVMoveCLITestHost"
+        ),
+        // Test-only: signs JSON-described requests offline, for the signature oracle. Not a product.
+        .executableTarget(
+            name: "KVMoveAliyunSignTool",
+            dependencies: ["KVMoveAliyun", "KVMoveSecret"],
+            path: "Tests/KVMoveAliyunSignTool"
+        ),
+        .testTarget(
+            name: "KVMoveAliyunTests",
+            dependencies: ["KVMoveAliyun", "KVMoveCore", "KVMoveSecret"]
         ),
         .testTarget(
             name: "KVMoveCLITests",

@@ -20,6 +20,14 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
         func tags(_ tags: [String: String]) {
             f["tags"] = .object(tags)
         }
+        /// `connection`: the password variable's name (never the password), the username and the address, when given.
+        func connection(_ connection: ConnectionSpec?) {
+            guard let connection else { return }
+            var object = ["address": connection.address.rawValue]
+            if let name = connection.passwordEnv { object["password_env"] = name }
+            if let username = connection.username { object["username"] = username }
+            f["connection"] = .object(object)
+        }
         switch planned {
         case .upgradeMinorVersion(let p):
             put("kind", "upgrade_minor_version")
@@ -58,16 +66,19 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("source_instance_id", p.sourceInstanceId)
             put("target_instance_id", p.targetInstanceId)
             put("group_id", p.groupId)
+            connection(p.connection)
         case .verification(let p):
             put("kind", "verification")
             put("source_instance_id", p.sourceInstanceId)
             put("target_instance_id", p.targetInstanceId)
             f["ttl_tolerance_ms"] = .int(p.ttlToleranceMilliseconds)
+            connection(p.connection)
         case .gates(let p):
             put("kind", "gates")
             put("source_instance_id", p.sourceInstanceId)
             put("target_instance_id", p.targetInstanceId)
             f["require_idle_source_seconds"] = p.requireIdleSourceSeconds.map { .int($0) } ?? .null
+            connection(p.connection)
         case .disconnect(let p):
             put("kind", "disconnect")
             put("target_instance_id", p.targetInstanceId)
@@ -76,6 +87,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("kind", "release_instance")
             put("instance_id", p.instanceId)
             put("group_id", p.groupId)
+            if p.convertToPostPaid == true { f["convert_to_postpaid"] = .bool(true) }
         case .releaseGroup(let p):
             put("kind", "release_group")
             put("group_id", p.groupId)

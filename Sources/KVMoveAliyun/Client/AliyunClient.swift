@@ -1,0 +1,59 @@
+import KVMoveCore
+
+/// The OpenAPI client: R-KVStore, VPC and STS calls, signed with the chain's credentials.
+///
+/// One per provider; its HTTP transport is created with it and closed by ``shutdown()``.
+/// Every call returns the JSON and the request id, or throws a classified ``ProviderError``.
+package struct AliyunClient: Sendable {
+    package let sender: RPCSender
+    package let credentials: CredentialsChain
+    package let endpoints: Endpoints
+
+    package init(sender: RPCSender, credentials: CredentialsChain, endpoints: Endpoints) {
+        self.sender = sender
+        self.credentials = credentials
+        self.endpoints = endpoints
+    }
+
+    /// Calls `action` of `service` in `region` with `parameters` (in order; repeated names allowed).
+    package func call(
+        _ service: Endpoints.Service, _ action: String, region: String?, _ parameters: [(name: String, value: String)]
+    ) async throws(ProviderError) -> RPCSender.Response {
+        let signing: AliyunCredentials
+        do {
+            signing = try await credentials.credentials()
+        } catch let error as ProviderError {
+            throw error
+        } catch {
+            throw ProviderError(source: .aliyun, code: "Credentials", message: "\(error)", underlying: error)
+        }
+        // Reads (`Describe…`) are retried here, so observing survives throttling and 5xx; changing calls are
+        // not: the applier decides whether those may be repeated.
+        let attempts = action.hasPrefix("Describe") ? readAttempts : 1
+        var attempt = 1
+        while true {
+            do {
+                return try await sender.call(
+                    endpoint: endpoints.endpoint(service, region: region), action: action, version: service.version,
+                    query: parameters, credentials: signing)
+            } catch  where error.isRetryable && attempt < attempts {
+                let backoff = min(10, 0.5 * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
+                let delay = max(backoff, error.retryAfterSeconds ?? 0)
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                } catch {
+                    throw ProviderError(source: .aliyun, code: "Cancelled", message: "\(action) was cancelled")
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Tries of a read before its error is given up on.
+    package var readAttempts = 6
+
+    /// Closes the HTTP connections.
+    package func shutdown() async {
+        await sender.transport.shutdown()
+    }
+}

@@ -1,0 +1,228 @@
+"""The HTTP front: signature check, fault injection, call counting, dispatch, and the `/__fake/` control API.
+
+One server answers every product; the action and version (`x-acs-action`/`x-acs-version`, or the V2 `Action`
+and `Version` query parameters) pick the handler, so all endpoint overrides may point at the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import kvstore, sts, vpc
+from .errors import ApiError
+from .signing import V2_PARAMS, Verifier
+from .world import World, request_id
+
+PRODUCTS = {kvstore.VERSION: kvstore.ACTIONS, vpc.VERSION: vpc.ACTIONS, sts.VERSION: sts.ACTIONS}
+PROTOCOL_PARAMS = set(V2_PARAMS) | {"Action", "Version", "Format", "SecurityToken"}
+CONTROL = "/__fake/"
+
+
+class FakeCloudServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, world: World) -> None:
+        super().__init__(address, Handler)
+        self.world = world
+        self.verifier = Verifier(world.secret_for, world.note_nonce)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeCloudServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # quiet; the call log is the record
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    # -- plumbing ----------------------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json",
+              extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, value: object, extra: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(value).encode(), extra=extra)
+
+    def _error(self, error: ApiError, rid: str, extra: dict[str, str] | None = None) -> None:
+        self._json(error.status, {"RequestId": rid, "HostId": self.headers.get("host", ""), "Code": error.code,
+                                  "Message": error.message, "Recommend": "https://api.aliyun.com/troubleshoot"},
+                   extra={"x-acs-request-id": rid} | (extra or {}))
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            headers[key] = f"{headers[key]},{value.strip()}" if key in headers else value.strip()
+        world = self.server.world
+        if url.path.startswith(CONTROL):
+            self._control(url.path[len(CONTROL):], body)
+            return
+        if url.path.startswith("/latest/"):
+            with world.lock:
+                status, content_type, text = sts.metadata(world, self.command, url.path, headers)
+                world.record_call("ECSMetadata", {"path": url.path}, status, None, None)
+                world.save()
+            self._send(status, text.encode(), content_type)
+            return
+        self._api(url, headers, body)
+
+    def _api(self, url, headers: dict[str, str], body: bytes) -> None:
+        world = self.server.world
+        rid = request_id()
+        pairs = parse_qsl(url.query, keep_blank_values=True)
+        query = dict(pairs)
+        params = dict(query)
+        form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        if form and body:
+            params.update(parse_qsl(body.decode(), keep_blank_values=True))
+        action = headers.get("x-acs-action") or params.get("Action", "")
+        version = headers.get("x-acs-version") or params.get("Version", "")
+        with world.lock:  # counted on arrival, before any check: a client killed mid-call still shows here
+            world.data.setdefault("received", {})[action] = world.data.get("received", {}).get(action, 0) + 1
+        signer = None
+        fault = None
+        carried_out = False
+        try:
+            if len(pairs) != len(query):
+                raise ApiError(400, "InvalidParameter", "A query parameter was given twice.")
+            actions = PRODUCTS.get(version)
+            if actions is None or action not in actions:
+                raise ApiError(404, "InvalidAction.NotFound",
+                               f"Specified api is not found, please check your url and method. ({action} {version})")
+            handler, accepted, changing = actions[action]
+            if "authorization" in headers:
+                signer = self.server.verifier.verify_v3(self.command, url.path or "/", query, headers, body)
+            elif version == sts.VERSION and "Signature" in params:
+                signer = self.server.verifier.verify_v2(self.command, query if not form else params)
+            elif action not in sts.ANONYMOUS:
+                raise ApiError(400, "IncompleteSignature",
+                               "The request signature does not conform to Aliyun standards. (no Authorization)")
+            business = {k: v for k, v in params.items() if k not in PROTOCOL_PARAMS}
+            unknown = [k for k in business if k not in accepted and not kvstore.TAG.match(k)]
+            if unknown:
+                raise ApiError(400, "InvalidParameter", f"The fake cloud does not know the parameter(s) {unknown} "
+                               f"of {action}.")
+            with world.lock:
+                world.advance()
+                fault = world.take_fault(action)
+                world.save()
+            if fault and fault["kind"] == "slow":
+                time.sleep(float(fault.get("delay", 1)))
+            if fault and fault["kind"] == "throttle":
+                raise ApiError(400, fault.get("code", "Throttling.User"), "Request was denied due to user flow control.")
+            if fault and fault["kind"] == "error":
+                raise ApiError(int(fault.get("status", 503)), fault.get("code", "ServiceUnavailable"),
+                               "The request has failed due to a temporary failure of the server.")
+            with world.lock:
+                world.advance()
+                result = handler(world, business)
+                world.record_call(action, business, 200, None, signer.access_key_id if signer else None)
+                world.save()
+                carried_out = True
+            if fault and fault["kind"] == "after_error":  # carried out, then the answer is lost
+                raise ApiError(int(fault.get("status", 500)), fault.get("code", "InternalError"),
+                               "The request processing has failed due to some unknown error.")
+            self._json(200, {"RequestId": rid} | result, extra={"x-acs-request-id": rid})
+        except ApiError as error:
+            with world.lock:
+                if not carried_out:
+                    world.record_call(action, {k: v for k, v in params.items() if k not in PROTOCOL_PARAMS},
+                                      error.status, error.code, signer.access_key_id if signer else None)
+                else:
+                    world.data["log"][-1]["answered"] = {"status": error.status, "code": error.code}
+                world.save()
+            self._error(error, rid)
+
+    # -- control API -------------------------------------------------------------------------------------------
+
+    def _control(self, path: str, body: bytes) -> None:
+        world = self.server.world
+        payload = json.loads(body) if body else {}
+        with world.lock:
+            world.advance()
+            if path == "health":
+                self._json(200, {"ok": True})
+            elif path == "seed" and self.command == "POST":
+                self._json(200, seed(world, payload))
+            elif path == "faults" and self.command == "POST":
+                world.data["faults"].extend(payload if isinstance(payload, list) else [payload])
+                world.save()
+                self._json(200, {"faults": world.data["faults"]})
+            elif path == "faults" and self.command == "DELETE":
+                world.data["faults"] = []
+                world.save()
+                self._json(200, {})
+            elif path == "calls" and self.command == "GET":
+                self._json(200, {"counts": world.data["calls"], "received": world.data.get("received", {}),
+                                 "log": world.data["log"]})
+            elif path == "calls" and self.command == "DELETE":
+                world.data["calls"], world.data["log"], world.data["received"] = {}, [], {}
+                world.save()
+                self._json(200, {})
+            elif path == "config" and self.command == "POST":
+                world.data["config"].update(payload)
+                world.save()
+                self._json(200, world.data["config"])
+            elif path == "state" and self.command == "GET":
+                self._json(200, public_state(world))
+            elif path == "shutdown" and self.command == "POST":
+                world.shutdown()
+                self._json(200, {})
+                threading.Thread(target=self.server.shutdown, daemon=True).start()
+            else:
+                self._json(404, {"error": f"no control endpoint {self.command} {CONTROL}{path}"})
+
+
+def seed(world: World, payload: dict) -> dict:
+    """Adds keys, roles, OIDC providers, the ECS role, VPCs, vSwitches and instances (`password`, `backed`)."""
+    for key_id, secret in payload.get("access_keys", {}).items():
+        world.data["access_keys"][key_id] = {"secret": secret, "token": None, "expires": None}
+    for arn, role in payload.get("roles", {}).items():
+        world.data["roles"][arn] = role
+    for arn, provider in payload.get("oidc_providers", {}).items():
+        world.data["oidc_providers"][arn] = provider
+    if "ecs_role" in payload:
+        world.data["ecs_role"] = payload["ecs_role"]
+    for item in payload.get("vpcs", []):
+        world.data["vpcs"][item["VpcId"]] = item
+    for item in payload.get("vswitches", []):
+        world.data["vswitches"][item["VSwitchId"]] = item
+    made = []
+    for item in payload.get("instances", []):
+        fields = {k: v for k, v in item.items() if k not in ("password", "backed")}
+        instance = world.add_instance(fields, item.get("password"), backed=item.get("backed", True))
+        made.append({"InstanceId": instance["InstanceId"], "Port": instance["Port"]})
+    world.save()
+    return {"instances": made}
+
+
+def public_state(world: World) -> dict:
+    """The state for tests to assert on; passwords and keys' secrets are left out."""
+    instances = {i: {k: v for k, v in r.items() if k not in ("_password",)} for i, r in world.data["instances"].items()}
+    return {"instances": instances, "groups": world.data["groups"], "created": world.data["created"],
+            "tokens": list(world.data["tokens"]), "faults": world.data["faults"], "config": world.data["config"]}
