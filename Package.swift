@@ -59,8 +59,10 @@ let package = Package(
         .target(
             name: "KVMoveAliyun",
             dependencies: [
-                "KVMoveCore", "KVMoveSecret", "KVMoveSync",
+                "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +76,7 @@ let package = Package(
                 "KVMoveCore",
                 "KVMoveSpec",
                 "KVMoveLocal",
+                "KVMoveAliyun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -169,6 +169,27 @@ struct PlannerTests {
         ),
     ]
 
+    @Test("a PrePaid source at complete is converted first, or kept with a notice, as the spec says")
+    func prePaidSource() throws {
+        var observed = Observed.cutOver()
+        observed.source?.billing = .prePaid(periodMonths: nil, autoRenew: false)
+        var convert = SpecFixtures.spec(stage: .complete)
+        convert.source.whenPrePaid = .convertToPostPaid
+        let converting = try planner.plan([convert], observed: [convert.name: observed], createdAt: "t")
+        let release = try #require(converting.migrations.first?.steps.first { $0.kind == .releaseSource })
+        guard case .releaseInstance(let planned) = release.planned else {
+            Issue.record("expected release values")
+            return
+        }
+        #expect(planned.convertToPostPaid == true)
+        #expect(release.risks.contains { $0.contains("refunded") })
+        var keep = convert
+        keep.source.whenPrePaid = .keep
+        let keeping = try planner.plan([keep], observed: [keep.name: observed], createdAt: "t")
+        #expect(keeping.migrations.first?.steps.map(\.kind) == [.releaseGroup])
+        #expect(keeping.migrations.first?.warnings.contains { $0.contains("keeps running") } == true)
+    }
+
     @Test("plans exactly the steps still needed", arguments: stepCases)
     func steps(_ c: StepCase) throws {
         #expect(try kinds(c.spec, c.observed) == c.expected)
@@ -209,7 +230,43 @@ struct PlannerTests {
         wrongVPC.targetVSwitch = ObservedVSwitch(id: "vsw-bp1app0001", vpcId: "vpc-other", zone: "cn-hangzhou-h")
         var failed = Observed.syncing(progress: 0.3)
         failed.sync = ObservedSync(phase: .failed, message: "source unreachable")
+        var ineligible = Observed.fresh()
+        ineligible.source?.groupIneligibility = "source r-x is a Redis Open-Source (Community) Edition instance"
+        var full = Observed.groupOnly()
+        full.group?.members += ["r-second", "r-third"]
+        full.group?.memberLimit = 3
+        full.sourceGroup = full.group
+        var zoneUsed = Observed.groupOnly()
+        zoneUsed.group?.members.append("r-second")
+        zoneUsed.group?.memberZones = [Observed.source.id: "cn-hangzhou-g", "r-second": "cn-hangzhou-h"]
+        zoneUsed.sourceGroup = zoneUsed.group
+        var differs = Observed.syncing(progress: 1, verified: true)
+        differs.target?.instanceClass = "redis.master.mid.default"
+        var prePaid = Observed.cutOver()
+        prePaid.source?.billing = .prePaid(periodMonths: nil, autoRenew: false)
         return [
+            RefusalCase(
+                label: "source cannot join a group", spec: SpecFixtures.spec(), observed: ineligible,
+                expected: .sourceCannotJoinGroup, path: "spec.source.instanceId", message: "Community"
+            ),
+            RefusalCase(
+                label: "group already has its most members", spec: SpecFixtures.spec(), observed: full,
+                expected: .groupFull, path: "spec.activeActive.name", message: "already has 3 members"
+            ),
+            RefusalCase(
+                label: "target zone used by another member", spec: SpecFixtures.spec(), observed: zoneUsed,
+                expected: .targetZoneUsedByMember, path: "spec.target.zone", message: "already used by r-second"
+            ),
+            RefusalCase(
+                label: "target class differs from the source", spec: SpecFixtures.spec(), observed: differs,
+                expected: .targetSpecDiffers, path: "spec.target.instanceName",
+                message: "has class redis.master.mid.default but the source has redis.master.small.default"
+            ),
+            RefusalCase(
+                label: "PrePaid source at complete without a choice", spec: SpecFixtures.spec(stage: .complete),
+                observed: prePaid, expected: .prePaidSourceRelease, path: "spec.source.instanceId",
+                message: "set spec.source.whenPrePaid: convertToPostPaid"
+            ),
             RefusalCase(
                 label: "source not found", spec: SpecFixtures.spec(sourceId: "r-missing"),
                 observed: ObservedMigration(targetVPC: Observed.network.0, targetVSwitch: Observed.network.1),

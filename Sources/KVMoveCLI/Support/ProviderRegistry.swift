@@ -1,4 +1,5 @@
 import Foundation
+import KVMoveAliyun
 import KVMoveCore
 import KVMoveLocal
 import KVMoveSpec
@@ -55,8 +56,8 @@ package final class ProviderRegistry: Sendable {
     ///
     /// Spec names (``SpecProviders/names``) are part of the spec language. `local` is the sandbox
     /// of real redis-server processes (`KVMoveLocal`); each migration's sandbox is `--sandbox`, else
-    /// `KVMOVE_SANDBOX`, else `.kvmove/sandbox` beside its spec file. `aliyun` arrives in its own
-    /// module; until it is built in, naming it is a clear error, not a crash.
+    /// `KVMOVE_SANDBOX`, else `.kvmove/sandbox` beside its spec file. `aliyun` is Alibaba Cloud
+    /// (`KVMoveAliyun`): credentials, endpoints and passwords come from the run's environment.
     package static func builtIn(_ name: String, settings: ProviderSettings) throws -> any Provider {
         guard SpecProviders.names.contains(name) else {
             throw CLIError(
@@ -69,10 +70,15 @@ package final class ProviderRegistry: Sendable {
                     explicit: directory, environment: environment, specFile: spec.locations.document?.file)
             })
         }
-        throw CLIError(
-            "provider \"\(name)\" is not available in this build of kvmove yet; "
-                + "use provider: local (a sandbox of real redis-server processes, see kvmove sandbox --help)"
-        )
+        if name == "aliyun" {
+            do {
+                return try AliyunProvider(
+                    environment: settings.environment, homeDirectory: settings.environment["HOME"])
+            } catch {
+                throw CLIError("provider \"aliyun\": \(error)")
+            }
+        }
+        throw CLIError("provider \"\(name)\" is not built into this kvmove")
     }
 }
 

@@ -17,6 +17,8 @@ package struct MigrationSpec: Codable, Hashable, Sendable {
     package var cutover: CutoverSpec
     /// How far this migration should go.
     package var stage: Stage
+    /// How the data plane reaches both instances; nil: private addresses, no password.
+    package var connection: ConnectionSpec?
     /// Where the document starts, and where individual fields are, for plan-time messages.
     package var locations: SpecLocations
 
@@ -28,8 +30,10 @@ package struct MigrationSpec: Codable, Hashable, Sendable {
         activeActive: GroupSpec,
         cutover: CutoverSpec = CutoverSpec(),
         stage: Stage,
+        connection: ConnectionSpec? = nil,
         locations: SpecLocations = SpecLocations()
     ) {
+        self.connection = connection
         self.name = name
         self.provider = provider
         self.source = source

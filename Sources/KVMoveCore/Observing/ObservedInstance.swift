@@ -20,6 +20,9 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
     /// The group this instance belongs to, if any.
     package var groupId: String?
     package var tags: [String: String]
+    /// Why this instance cannot become a member of an active-active group, and what to do; nil when it can
+    /// (or the provider has no such limit).
+    package var groupIneligibility: String?
 
     package init(
         id: String,
@@ -36,8 +39,10 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
         syncCapable: Bool = true,
         billing: Billing = .postPaid,
         groupId: String? = nil,
-        tags: [String: String] = [:]
+        tags: [String: String] = [:],
+        groupIneligibility: String? = nil
     ) {
+        self.groupIneligibility = groupIneligibility
         self.id = id
         self.name = name
         self.region = region

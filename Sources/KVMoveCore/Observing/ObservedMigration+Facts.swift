@@ -27,6 +27,7 @@ extension ObservedMigration {
             facts["\(prefix).sync_capable"] = String(instance.syncCapable)
             facts["\(prefix).billing"] = instance.billing.summary
             facts["\(prefix).group"] = instance.groupId ?? "none"
+            if instance.groupIneligibility != nil { facts["\(prefix).can_join_group"] = "no" }
         }
         put("source", source)
         put("target", target)

@@ -122,11 +122,16 @@ package struct PlannedFullSync: Codable, Hashable, Sendable {
     package var targetInstanceId: String?
     /// Nil when the group is created in the same plan.
     package var groupId: String?
+    /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
+    package var connection: ConnectionSpec?
 
-    package init(sourceInstanceId: String, targetInstanceId: String?, groupId: String?) {
+    package init(
+        sourceInstanceId: String, targetInstanceId: String?, groupId: String?, connection: ConnectionSpec? = nil
+    ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.groupId = groupId
+        self.connection = connection
     }
 }
 
@@ -136,11 +141,17 @@ package struct PlannedVerification: Codable, Hashable, Sendable {
     package var targetInstanceId: String?
     /// Largest accepted difference of remaining TTLs, in milliseconds.
     package var ttlToleranceMilliseconds: Int
+    /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
+    package var connection: ConnectionSpec?
 
-    package init(sourceInstanceId: String, targetInstanceId: String?, ttlToleranceMilliseconds: Int = 2000) {
+    package init(
+        sourceInstanceId: String, targetInstanceId: String?, ttlToleranceMilliseconds: Int = 2000,
+        connection: ConnectionSpec? = nil
+    ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
+        self.connection = connection
     }
 }
 
@@ -151,11 +162,17 @@ package struct PlannedGates: Codable, Hashable, Sendable {
     package var targetInstanceId: String?
     /// The source must have had no application connected for this many seconds.
     package var requireIdleSourceSeconds: Int?
+    /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
+    package var connection: ConnectionSpec?
 
-    package init(sourceInstanceId: String, targetInstanceId: String?, requireIdleSourceSeconds: Int?) {
+    package init(
+        sourceInstanceId: String, targetInstanceId: String?, requireIdleSourceSeconds: Int?,
+        connection: ConnectionSpec? = nil
+    ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.requireIdleSourceSeconds = requireIdleSourceSeconds
+        self.connection = connection
     }
 }
 
@@ -174,10 +191,13 @@ package struct PlannedDisconnect: Codable, Hashable, Sendable {
 package struct PlannedInstanceRelease: Codable, Hashable, Sendable {
     package var instanceId: String
     package var groupId: String?
+    /// Convert a subscription instance to pay-as-you-go first, so the API can release it.
+    package var convertToPostPaid: Bool?
 
-    package init(instanceId: String, groupId: String?) {
+    package init(instanceId: String, groupId: String?, convertToPostPaid: Bool? = nil) {
         self.instanceId = instanceId
         self.groupId = groupId
+        self.convertToPostPaid = convertToPostPaid
     }
 }
 

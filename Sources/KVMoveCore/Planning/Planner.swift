@@ -72,6 +72,8 @@ private struct MigrationPlanner {
         checkStage(stage)
         if stage == .notStarted || stage == .syncing { checkSource(stage) }
         if stage == .notStarted { checkNetwork() } else { checkExistingTarget() }
+        if stage != .notStarted || observed.target == nil { checkGroupRoom() }
+        checkRelease()
         if refusals.isEmpty { planSteps(stage) }
         return MigrationPlan(
             spec: spec,
@@ -144,6 +146,9 @@ private struct MigrationPlanner {
                 at: "spec.target.zone"
             )
         }
+        if stage == .notStarted, observed.sourceGroup == nil, let reason = source.groupIneligibility {
+            refuse(.sourceCannotJoinGroup, reason, at: "spec.source.instanceId")
+        }
         if source.status != "Normal" {
             warnings.append(
                 "source \(source.id) is \(source.status), not Normal; steps on it may be refused until it is Normal again"
@@ -194,8 +199,64 @@ private struct MigrationPlanner {
         }
     }
 
+    /// A group that has no room for the target, or a member already in the target's zone.
+    mutating func checkGroupRoom() {
+        guard observed.target == nil, let group = observed.group else { return }
+        if let limit = group.memberLimit, group.members.count >= limit {
+            refuse(
+                .groupFull,
+                "group \(group.id) already has \(group.members.count) members, the most it may have (\(limit)); "
+                    + "remove a member that is no longer needed from the group, then plan again",
+                at: "spec.activeActive.name"
+            )
+        }
+        let sourceId = observed.source?.id
+        for (member, zone) in (group.memberZones ?? [:]).sorted(by: { $0.key < $1.key })
+        where member != sourceId && zone == spec.target.zone {
+            refuse(
+                .targetZoneUsedByMember,
+                "target zone \(zone) is already used by \(member), a member of group \(group.id); members must be "
+                    + "in different zones: pick another zone (and a vSwitch in it)",
+                at: "spec.target.zone"
+            )
+        }
+    }
+
+    /// A PrePaid source at `stage: complete` needs the spec to say what to do with it.
+    mutating func checkRelease() {
+        guard spec.stage == .complete, let source = observed.source, case .prePaid = source.billing,
+            spec.source.whenPrePaid == nil
+        else { return }
+        refuse(
+            .prePaidSourceRelease,
+            "source \(source.id) is on subscription (PrePaid) billing, which cannot be released through the API; "
+                + "set spec.source.whenPrePaid: convertToPostPaid to convert it to pay-as-you-go and release it "
+                + "(the unused part of the subscription is refunded: paid minus consumed, coupons are not refunded), "
+                + "or spec.source.whenPrePaid: keep to leave it running until it expires",
+            at: "spec.source.instanceId"
+        )
+    }
+
     mutating func checkExistingTarget() {
         guard let target = observed.target else { return }
+        if let source = observed.source, target.groupId != nil, target.groupId == observed.group?.id {
+            let pairs: [(String, String, String)] = [
+                ("class", target.instanceClass, source.instanceClass),
+                ("engine version", target.engineVersion, source.engineVersion),
+                (
+                    "shard count", target.shardCount.map(String.init) ?? "none",
+                    source.shardCount.map(String.init) ?? "none"
+                ),
+            ]
+            for (what, mine, theirs) in pairs where mine != theirs {
+                refuse(
+                    .targetSpecDiffers,
+                    "target \(target.id) has \(what) \(mine) but the source has \(theirs); members of a group must "
+                        + "match. Change the one that differs back (or release the target and plan again)",
+                    at: "spec.target.instanceName"
+                )
+            }
+        }
         if let conflict = observed.nameConflict, target.name != spec.target.instanceName {
             refuse(
                 .targetNameTaken,
@@ -338,7 +399,7 @@ private struct MigrationPlanner {
                     planned: .fullSync(
                         PlannedFullSync(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
-                            groupId: observed.group?.id)),
+                            groupId: observed.group?.id, connection: spec.connection)),
                     reasons: ["initialization (clone + full sync) has not finished\(progress)"]
                 )
             )
@@ -355,7 +416,9 @@ private struct MigrationPlanner {
                     resourceType: "instance",
                     resourceId: observed.target?.id,
                     planned: .verification(
-                        PlannedVerification(sourceInstanceId: sourceId, targetInstanceId: observed.target?.id)),
+                        PlannedVerification(
+                            sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
+                            connection: spec.connection)),
                     reasons: [why],
                     risks: ["reads every key on both instances; adds read load on the source"]
                 )
@@ -373,7 +436,7 @@ private struct MigrationPlanner {
                     planned: .gates(
                         PlannedGates(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
-                            requireIdleSourceSeconds: seconds)),
+                            requireIdleSourceSeconds: seconds, connection: spec.connection)),
                     reasons: ["stage cutover requires the source to be idle for \(formatSeconds(seconds))"],
                     risks: ["waits until no client but kvmove has been connected to the source for that long"]
                 )
@@ -435,12 +498,24 @@ private struct MigrationPlanner {
 
     mutating func planRelease(_ stage: ObservedStage) {
         guard spec.stage == .complete else { return }
-        if let source = observed.source {
+        var keptSource = false
+        if let source = observed.source, case .prePaid = source.billing, spec.source.whenPrePaid == .keep {
+            keptSource = true
+            warnings.append(
+                "source \(source.id) is on subscription (PrePaid) billing and spec.source.whenPrePaid is keep: it is not "
+                    + "released and keeps running (and costing) until its subscription ends; release it in the console "
+                    + "then, or set whenPrePaid: convertToPostPaid")
+        }
+        if let source = observed.source, !keptSource {
             var risks = [
                 "the source instance and all its data are deleted; the target keeps its own copy"
             ]
-            if case .prePaid = source.billing {
-                risks.append("the source is PrePaid: the cloud may refuse to release it before it expires")
+            var convert: Bool? = nil
+            if case .prePaid = source.billing, spec.source.whenPrePaid == .convertToPostPaid {
+                convert = true
+                risks.append(
+                    "the PrePaid source is first converted to pay-as-you-go; the unused part of its subscription is "
+                        + "refunded (paid minus consumed; coupons are not refunded)")
             }
             add(
                 Step(
@@ -450,7 +525,9 @@ private struct MigrationPlanner {
                     resourceType: "instance",
                     resourceId: source.id,
                     before: ["name": source.name, "zone": source.zone, "vpc_id": source.vpcId],
-                    planned: .releaseInstance(PlannedInstanceRelease(instanceId: source.id, groupId: source.groupId)),
+                    planned: .releaseInstance(
+                        PlannedInstanceRelease(
+                            instanceId: source.id, groupId: source.groupId, convertToPostPaid: convert)),
                     reasons: ["stage complete releases the source after cutover"],
                     risks: risks,
                     destroysData: true

@@ -28,6 +28,11 @@ package struct Refusal: Hashable, Sendable, Codable {
         case stageRegression = "stage-regression"
         case wouldDestroyTarget = "would-destroy-target"
         case syncFailed = "sync-failed"
+        case sourceCannotJoinGroup = "source-cannot-join-group"
+        case groupFull = "group-full"
+        case targetZoneUsedByMember = "target-zone-used-by-member"
+        case targetSpecDiffers = "target-spec-differs"
+        case prePaidSourceRelease = "prepaid-source-release"
     }
 
     package var migration: String

@@ -38,7 +38,7 @@ struct MigrationDecoder {
 
     private mutating func decodeSpec(_ spec: MappingReader) -> MigrationSpec? {
         spec.checkKeys(
-            allowed: ["provider", "source", "target", "activeActive", "cutover", "stage"],
+            allowed: ["provider", "source", "target", "activeActive", "cutover", "connection", "stage"],
             diagnostics: &context.diagnostics
         )
         let provider = spec.required("provider", diagnostics: &context.diagnostics)
@@ -56,10 +56,16 @@ struct MigrationDecoder {
         if let entry = spec.entry("cutover") {
             cutover = context.mapping(entry, path: "spec.cutover").flatMap { decodeCutover($0) }
         }
+        var connection: ConnectionSpec?? = .some(nil)
+        if let entry = spec.entry("connection") {
+            connection = context.mapping(entry, path: "spec.connection").map { decodeConnection($0) }
+        }
         let stage = spec.required("stage", diagnostics: &context.diagnostics)
             .flatMap { context.oneOf(Stage.allCases.map(\.rawValue), $0, path: "spec.stage") }
             .flatMap(Stage.init(rawValue:))
-        guard let provider, let source, let target, let group, let cutover, let stage else { return nil }
+        guard let provider, let source, let target, let group, let cutover, let connection, let stage else {
+            return nil
+        }
         return MigrationSpec(
             name: "",
             provider: provider,
@@ -67,18 +73,26 @@ struct MigrationDecoder {
             target: target,
             activeActive: group,
             cutover: cutover,
-            stage: stage
+            stage: stage,
+            connection: connection
         )
     }
 
     private mutating func decodeSource(_ source: MappingReader) -> SourceSpec? {
-        source.checkKeys(allowed: ["region", "instanceId"], diagnostics: &context.diagnostics)
+        source.checkKeys(allowed: ["region", "instanceId", "whenPrePaid"], diagnostics: &context.diagnostics)
+        var whenPrePaid: PrePaidSourcePolicy?? = .some(nil)
+        if let entry = source.entry("whenPrePaid") {
+            whenPrePaid = context.oneOf(
+                PrePaidSourcePolicy.allCases.map(\.rawValue), entry, path: "spec.source.whenPrePaid"
+            )
+            .map(PrePaidSourcePolicy.init(rawValue:))
+        }
         let region = context.requiredString(source, "region") { NameRules.checkNonEmpty($0, path: $1) }
         let instanceID = context.requiredString(source, "instanceId") {
             NameRules.checkID($0, prefix: "r-", example: "r-bp1zxszhcgatnx0001", what: "an instance", path: $1)
         }
-        guard let region, let instanceID else { return nil }
-        return SourceSpec(region: region, instanceId: instanceID)
+        guard let region, let instanceID, let whenPrePaid else { return nil }
+        return SourceSpec(region: region, instanceId: instanceID, whenPrePaid: whenPrePaid)
     }
 
     private mutating func decodeTarget(_ target: MappingReader) -> TargetSpec? {
@@ -113,6 +127,54 @@ struct MigrationDecoder {
         group.checkKeys(allowed: ["name"], diagnostics: &context.diagnostics)
         let name = context.requiredString(group, "name") { NameRules.checkResourceName($0, path: $1) }
         return name.map(GroupSpec.init(name:))
+    }
+
+    /// `spec.connection`: `passwordEnv` (an environment variable name), `username`, `address` (private | public).
+    private mutating func decodeConnection(_ connection: MappingReader) -> ConnectionSpec? {
+        connection.checkKeys(allowed: ["passwordEnv", "username", "address"], diagnostics: &context.diagnostics)
+        var result = ConnectionSpec()
+        var ok = true
+        if let entry = connection.entry("passwordEnv") {
+            if let name = context.string(entry, path: "spec.connection.passwordEnv") {
+                if Self.isEnvironmentName(name) {
+                    result.passwordEnv = name
+                } else {
+                    ok = false
+                    context.diagnostics.report(
+                        "spec.connection.passwordEnv must name an environment variable (letters, digits and _, "
+                            + "not starting with a digit), found \(quoted(name)); put the password in that variable, "
+                            + "never in the spec",
+                        at: entry.value)
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let entry = connection.entry("username") {
+            if let name = context.string(entry, path: "spec.connection.username"), !name.isEmpty {
+                result.username = name
+            } else {
+                ok = false
+            }
+        }
+        if let entry = connection.entry("address") {
+            if let text = context.oneOf(
+                ConnectionSpec.Address.allCases.map(\.rawValue), entry, path: "spec.connection.address"),
+                let address = ConnectionSpec.Address(rawValue: text)
+            {
+                result.address = address
+            } else {
+                ok = false
+            }
+        }
+        return ok ? result : nil
+    }
+
+    static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
+        }
     }
 
     private mutating func decodeCutover(_ cutover: MappingReader) -> CutoverSpec? {

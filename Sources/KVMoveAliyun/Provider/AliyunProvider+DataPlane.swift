@@ -1,0 +1,167 @@
+import Foundation
+import KVMoveCore
+import KVMoveRESP
+import KVMoveSecret
+import KVMoveSync
+import Synchronization
+
+extension AliyunProvider {
+    /// Carries out a data-plane request: the sentinel round trip, verification, the idle gate.
+    func sendDataPlane(_ request: ProviderRequest, step: Step, context: StepContext) async throws -> StepOutcome {
+        let sourceId = request.text("SourceInstanceId") ?? request.text("InstanceId")
+        guard let sourceId, let targetId = request.text("TargetInstanceId") else {
+            throw ProviderError(
+                source: .kvmove, code: "MissingParameter",
+                message: "\(request.action) needs both instance ids; run plan again")
+        }
+        let connection = ConnectionSpec(
+            passwordEnv: request.text("PasswordEnv"), username: request.text("Username"),
+            address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private)
+        let source = try await endpoint(
+            of: sourceId, region: context.settings[Self.sourceRegionSetting], connection: connection)
+        let target = try await endpoint(
+            of: targetId, region: context.settings[Self.targetRegionSetting], connection: connection)
+        do {
+            switch request.action {
+            case "SentinelRoundTrip":
+                return try await sentinelRoundTrip(source: source, target: target, context: context)
+            case "Verify":
+                return try await verify(source: source, target: target, request: request, context: context)
+            case "WaitForIdleSource":
+                guard case .gates(let planned) = step.planned else { break }
+                let plane = DataPlane(source: source, target: target)
+                let result = try await plane.waitForIdleSource(
+                    for: .seconds(planned.requireIdleSourceSeconds ?? 0), pollInterval: .seconds(1)
+                ) { progress in
+                    context.progress(StepProgress(fraction: progress.fraction, message: progress.message))
+                }
+                return StepOutcome(summary: result.summary)
+            default: break
+            }
+        } catch let failure as any DataPlaneFailure {
+            throw dataPlaneError(failure, connection: connection)
+        }
+        throw ProviderError(
+            source: .kvmove, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+    }
+
+    /// The error of a data-plane failure; an address that cannot be reached says what to do.
+    func dataPlaneError(_ failure: any DataPlaneFailure, connection: ConnectionSpec) -> ProviderError {
+        var message = failure.message
+        if ["ConnectionRefused", "Timeout", "HostNotFound", "ConnectionFailed"].contains(failure.code) {
+            message +=
+                connection.address == .private
+                ? "; the private address is reachable only from inside the instance's VPC: run kvmove there "
+                    + "(an ECS instance or a runner in that VPC), or set spec.connection.address: public "
+                    + "(the instance needs a public endpoint and this machine's IP in its whitelist)"
+                : "; check that the public endpoint exists and that this machine's IP is in the instance's whitelist"
+        }
+        return ProviderError(
+            source: .redis, code: failure.code, message: message, retry: failure.isRetryable ? .backoff : .never,
+            underlying: failure)
+    }
+
+    /// The address and login of instance `id`, from `DescribeDBInstanceNetInfo` and the password variable.
+    func endpoint(of id: String, region: String?, connection: ConnectionSpec) async throws -> RedisEndpoint {
+        let response = try await kvstore(
+            "DescribeDBInstanceNetInfo", region: region,
+            [("RegionId", region ?? ""), ("InstanceId", id)].filter { !$0.value.isEmpty })
+        let items = response.json["NetInfoItems"]["InstanceNetInfo"].elements
+        let wanted = connection.address == .public ? "Public" : "Private"
+        // A classic-network instance reports `Inner`; the private address of a VPC instance is `Private`.
+        let item =
+            items.first { $0["IPType"].string == wanted }
+            ?? (connection.address == .private ? items.first { $0["IPType"].string == "Inner" } : nil)
+        guard let item, let host = item["ConnectionString"].string ?? item["IPAddress"].string,
+            let port = item["Port"].int
+        else {
+            throw ProviderError(
+                source: .aliyun, code: "NoAddress",
+                message: "\(id) has no \(wanted.lowercased()) address (DescribeDBInstanceNetInfo lists "
+                    + items.compactMap { $0["IPType"].string }.joined(separator: ", ") + "); "
+                    + (connection.address == .public
+                        ? "allocate a public endpoint in the console (or AllocateInstancePublicConnection), or use "
+                            + "spec.connection.address: private from inside the VPC"
+                        : "set spec.connection.address: public"),
+                requestId: response.requestId)
+        }
+        var password: Secret?
+        if let name = connection.passwordEnv {
+            guard let value = environment[name], !value.isEmpty else {
+                throw ProviderError(
+                    source: .kvmove, code: "PasswordNotSet",
+                    message: "spec.connection.passwordEnv names \(name), but that environment variable is not set; "
+                        + "export it with the password of the account both instances share")
+            }
+            password = Secret(value)
+        }
+        return RedisEndpoint(host: host, port: port, username: connection.username, password: password)
+    }
+
+    /// Writes a sentinel key on the source and waits until the target has it, showing both key counts.
+    private func sentinelRoundTrip(source: RedisEndpoint, target: RedisEndpoint, context: StepContext) async throws
+        -> StepOutcome
+    {
+        let key = "kvmove:sentinel:\(context.migration)"
+        let value = "\(context.idempotencyToken)-\(UInt64(Date().timeIntervalSince1970 * 1000))"
+        return try await source.withConnections(and: target, role: ClientRole("sentinel")) {
+            sourceConnection, targetConnection in
+            _ = try await sourceConnection.send(
+                RESPCommand("SET", RESPArgument(key), RESPArgument(value), "PX", 600_000))
+            let started = ContinuousClock.now
+            var interval = Duration.milliseconds(200)
+            while true {
+                try context.checkInterrupted()
+                let seen = try await targetConnection.send(RESPCommand("GET", RESPArgument(key))).string
+                let sourceKeys = try await sourceConnection.send(RESPCommand("DBSIZE")).int ?? 0
+                let targetKeys = try await targetConnection.send(RESPCommand("DBSIZE")).int ?? 0
+                if seen == value {
+                    _ = try await sourceConnection.send(RESPCommand("DEL", RESPArgument(key)))
+                    let seconds =
+                        Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                        + Double((ContinuousClock.now - started).components.seconds)
+                    return StepOutcome(
+                        summary: "a key written on the source reached the target in "
+                            + String(format: "%.1f", seconds) + " s (keys: source \(sourceKeys), target \(targetKeys))")
+                }
+                context.progress(
+                    StepProgress(
+                        fraction: sourceKeys > 0 ? min(1, Double(targetKeys) / Double(sourceKeys)) : nil,
+                        message:
+                            "initializing: target \(targetKeys) of \(sourceKeys) keys; waiting for the sentinel key"))
+                try await Task.sleep(for: interval)
+                interval = min(.seconds(5), interval * 2)
+            }
+        }
+    }
+
+    private func verify(source: RedisEndpoint, target: RedisEndpoint, request: ProviderRequest, context: StepContext)
+        async throws -> StepOutcome
+    {
+        let tolerance = request.text("TTLToleranceMs").flatMap(Int.init) ?? 2000
+        let plane = DataPlane(source: source, target: target)
+        let lastReport = Mutex(ContinuousClock.now - .seconds(1))
+        let report = try await plane.verify(options: Verifier.Options(ttlToleranceMilliseconds: tolerance)) {
+            done, total in
+            let due = lastReport.withLock { last in
+                guard done >= total || ContinuousClock.now - last >= .milliseconds(250) else { return false }
+                last = ContinuousClock.now
+                return true
+            }
+            guard due else { return }
+            context.progress(
+                StepProgress(
+                    fraction: total > 0 ? min(1, Double(done) / Double(total)) : nil,
+                    message: "verifying: \(done) of \(total) keys"))
+        }
+        let directory = URL(fileURLWithPath: context.stateDirectory ?? ".kvmove").appendingPathComponent("reports")
+        let file = try report.write(toDirectory: directory, migration: context.migration, date: Date())
+        let shown = DisplayPath.relative(file.path)
+        guard report.passed else {
+            throw ProviderError(
+                source: .redis, code: "VerificationFailed",
+                message: "verification failed: \(report.summary); report: \(shown)")
+        }
+        return StepOutcome(summary: "\(report.summary); report: \(shown)")
+    }
+}

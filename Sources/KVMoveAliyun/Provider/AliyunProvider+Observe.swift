@@ -1,0 +1,206 @@
+import KVMoveCore
+
+extension AliyunProvider {
+    /// Observes every migration, batching what the API can batch.
+    ///
+    /// Per region: sources by id list (`DescribeInstances` `InstanceIds`, 30 a call), targets by
+    /// the tag key `kvmove:migration` (`DescribeInstances` `Tag.1.Key`), distributed instances
+    /// (`DescribeGlobalDistributeCache`), VPCs (`DescribeVpcs`) and vSwitches
+    /// (`DescribeVSwitches`), all page by page (50 a page). Per source, only what has no batch
+    /// form: `DescribeEngineVersion` (minor version), and `DescribeDBInstanceNetInfo` for
+    /// cluster sources (direct connection).
+    package func observe(_ specs: [MigrationSpec]) async throws -> [String: ObservedMigration] {
+        var sources: [String: AliyunInstance] = [:]
+        for (region, group) in Dictionary(grouping: specs, by: \.source.region) {
+            let ids = Array(Set(group.map(\.source.instanceId))).sorted()
+            for start in stride(from: 0, to: ids.count, by: 30) {
+                let chunk = ids[start..<min(ids.count, start + 30)]
+                let items = try await pages(
+                    "DescribeInstances", region: region,
+                    [("RegionId", region), ("InstanceIds", chunk.joined(separator: ","))]
+                ) { $0["Instances"]["KVStoreInstance"].array }
+                for item in items {
+                    guard let instance = AliyunInstance(item), chunk.contains(instance.id) else { continue }
+                    sources[instance.id] = instance
+                }
+            }
+        }
+        let names = Set(specs.map(\.name))
+        var targets: [String: AliyunInstance] = [:]
+        for region in Set(specs.map(\.target.region)).sorted() {
+            let items = try await pages(
+                "DescribeInstances", region: region, [("RegionId", region), ("Tag.1.Key", Self.tagKey)]
+            ) { $0["Instances"]["KVStoreInstance"].array }
+            for item in items {
+                guard let instance = AliyunInstance(item), let name = instance.tags[Self.tagKey], names.contains(name),
+                    instance.status != "Released", instance.status != "Flushing"
+                else { continue }
+                targets[name] = instance
+            }
+        }
+        var groups: [String: GroupInfo] = [:]
+        for region in Set(specs.map(\.source.region)).sorted() {
+            let items = try await pages("DescribeGlobalDistributeCache", region: region, [("RegionId", region)]) {
+                $0["GlobalDistributeCaches"].array
+            }
+            for item in items { if let group = GroupInfo(item) { groups[group.id] = group } }
+        }
+        var vpcs: [String: ObservedVPC] = [:]
+        var vSwitches: [String: ObservedVSwitch] = [:]
+        for region in Set(specs.map(\.target.region)).sorted() {
+            let vpcItems = try await pages("DescribeVpcs", service: .vpc, region: region, [("RegionId", region)]) {
+                $0["Vpcs"]["Vpc"].array
+            }
+            for item in vpcItems {
+                if let id = item["VpcId"].string {
+                    vpcs[id] = ObservedVPC(id: id, region: item["RegionId"].string ?? region)
+                }
+            }
+            let switchItems = try await pages(
+                "DescribeVSwitches", service: .vpc, region: region, [("RegionId", region)]
+            ) { $0["VSwitches"]["VSwitch"].array }
+            for item in switchItems {
+                if let id = item["VSwitchId"].string {
+                    vSwitches[id] = ObservedVSwitch(
+                        id: id, vpcId: item["VpcId"].string ?? "", zone: item["ZoneId"].string ?? "")
+                }
+            }
+        }
+        var engines: [String: (minor: String, capable: Bool)] = [:]
+        var direct: [String: Bool] = [:]
+        for source in sources.values.sorted(by: { $0.id < $1.id }) {
+            let engine = try await kvstore("DescribeEngineVersion", region: source.region, [("InstanceId", source.id)])
+            let upgradable = engine.json["EnableUpgradeMinorVersion"].bool ?? false
+            let latest = engine.json["IsLatestVersion"].bool ?? !upgradable
+            engines[source.id] = (engine.json["MinorVersion"].string ?? "unknown", latest || !upgradable)
+            if source.architectureType == "cluster" {
+                let info = try await kvstore(
+                    "DescribeDBInstanceNetInfo", region: source.region, [("InstanceId", source.id)])
+                direct[source.id] = info.json["NetInfoItems"]["InstanceNetInfo"].array.contains {
+                    $0["DirectConnection"].int == 1
+                }
+            }
+        }
+        var result: [String: ObservedMigration] = [:]
+        for spec in specs {
+            result[spec.name] = observed(
+                spec, source: sources[spec.source.instanceId], target: targets[spec.name], groups: groups,
+                engine: engines[spec.source.instanceId], direct: direct[spec.source.instanceId] ?? false,
+                vpc: vpcs[spec.target.vpcId], vSwitch: vSwitches[spec.target.vSwitchId], all: sources, targets: targets)
+        }
+        return result
+    }
+
+    private func observed(
+        _ spec: MigrationSpec, source: AliyunInstance?, target: AliyunInstance?, groups: [String: GroupInfo],
+        engine: (minor: String, capable: Bool)?, direct: Bool, vpc: ObservedVPC?, vSwitch: ObservedVSwitch?,
+        all: [String: AliyunInstance], targets: [String: AliyunInstance]
+    ) -> ObservedMigration {
+        var seen = ObservedMigration(settings: [
+            Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
+        ])
+        if let source {
+            var instance = source.observed(
+                minorVersion: engine?.minor ?? "unknown", syncCapable: engine?.capable ?? true)
+            instance.groupIneligibility =
+                source.groupId == nil ? source.groupIneligibility(hasDirectConnection: direct) : nil
+            seen.source = instance
+            if let groupId = source.groupId {
+                let info = groups[groupId]
+                let members = info?.members.map(\.id) ?? [source.id]
+                var zones: [String: String] = [:]
+                for member in members {
+                    if let zone = (all[member] ?? (target?.id == member ? target : nil))?.zone { zones[member] = zone }
+                }
+                let group = ObservedGroup(
+                    id: groupId, name: info?.name ?? groupId, members: members, tags: [:],
+                    memberLimit: Self.memberLimit,
+                    memberZones: zones)
+                seen.sourceGroup = group
+                // The source's group is this migration's when every other member is this migration's target.
+                if members.allSatisfy({ $0 == source.id || $0 == target?.id }) {
+                    var ours = group
+                    ours.tags = [Self.tagKey: spec.name]
+                    seen.group = ours
+                }
+            }
+        }
+        if let target {
+            var billing: Billing? = nil
+            if target.chargeType == "PrePaid", case .prePaid = spec.target.billing {
+                // The subscription period cannot be read back; a PrePaid target is taken as the spec says.
+                billing = spec.target.billing
+            }
+            seen.target = target.observed(minorVersion: "", billing: billing)
+            if seen.group == nil, let groupId = target.groupId, let info = groups[groupId] {
+                seen.group = ObservedGroup(
+                    id: groupId, name: info.name, members: info.members.map(\.id), tags: [Self.tagKey: spec.name],
+                    memberLimit: Self.memberLimit)
+            }
+            if let groupId = target.groupId, groupId == seen.group?.id {
+                let member = groups[groupId]?.members.first { $0.id == target.id }
+                let groupStatus = groups[groupId]?.status ?? "Unknown"
+                if target.status == "Error" {
+                    seen.sync = ObservedSync(
+                        phase: .failed, message: "the target's creation failed (InstanceStatus Error)")
+                } else if target.status == "Normal", member?.status == "Normal", groupStatus == "Normal" {
+                    seen.sync = ObservedSync(phase: .synchronized, progress: 1)
+                } else {
+                    seen.sync = ObservedSync(
+                        phase: .initializing,
+                        message:
+                            "target \(target.status), listed \(member?.status ?? "not yet") in group \(groupStatus)")
+                }
+            }
+        }
+        seen.targetVPC = vpc.flatMap { $0.region == spec.target.region ? $0 : nil }
+        seen.targetVSwitch = vSwitch
+        return seen
+    }
+
+    /// Every item of a paged list call.
+    func pages(
+        _ action: String, service: Endpoints.Service = .rKVStore, region: String,
+        _ parameters: [(name: String, value: String)], items: (JSONValue) -> [JSONValue]
+    ) async throws(ProviderError) -> [JSONValue] {
+        var all: [JSONValue] = []
+        var page = 1
+        let size = 50
+        while true {
+            let response = try await client.call(
+                service, action, region: region,
+                parameters + [("PageNumber", String(page)), ("PageSize", String(size))])
+            let found = items(response.json)
+            all += found
+            let total = response.json["TotalCount"].int ?? response.json["TotalRecordCount"].int
+            if found.count < size || (total.map { all.count >= $0 } ?? false) || page >= 1000 { break }
+            page += 1
+        }
+        return all
+    }
+}
+
+/// A distributed instance as `DescribeGlobalDistributeCache` reports it.
+struct GroupInfo: Sendable, Hashable {
+    struct Member: Sendable, Hashable {
+        var id: String
+        var status: String
+    }
+
+    var id: String
+    var name: String
+    var status: String
+    var members: [Member]
+
+    init?(_ json: JSONValue) {
+        guard let id = json["GlobalInstanceId"].string else { return nil }
+        self.id = id
+        name = json["GlobalInstanceName"].string.flatMap { $0.isEmpty ? nil : $0 } ?? id
+        status = json["Status"].string ?? "Unknown"
+        // The member id key is `InstanceID` (capital D); `InstanceId` is read too.
+        members = json["SubInstances"].elements.compactMap { item in
+            guard let id = item["InstanceID"].string ?? item["InstanceId"].string else { return nil }
+            return Member(id: id, status: item["InstanceStatus"].string ?? "Unknown")
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import KVMoveCore
+import KVMoveSecret
+
+extension AliyunProvider {
+    /// Carries out one request built by ``requests(for:in:)``: a changing call is sent only when
+    /// its effect is not there yet; a poll waits until the cloud says the step is done.
+    package func send(_ request: ProviderRequest, for step: Step, in context: StepContext) async throws
+        -> StepOutcome
+    {
+        do {
+            if request.service == Self.redis { return try await sendDataPlane(request, step: step, context: context) }
+            return try await sendAPI(request, step: step, context: context)
+        } catch let error as ProviderError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as ApplyInterrupted {
+            throw error
+        } catch {
+            throw ProviderError(source: .aliyun, code: "Failed", message: "\(error)", underlying: error)
+        }
+    }
+
+    private func sendAPI(_ request: ProviderRequest, step: Step, context: StepContext) async throws -> StepOutcome {
+        let region = request.text("RegionId")
+        func required(_ name: String) throws -> String {
+            guard let value = request.text(name) else {
+                throw ProviderError(
+                    source: .kvmove, code: "MissingParameter",
+                    message: "\(request.action) has no value for \(name); run plan again")
+            }
+            return value
+        }
+        /// The request's parameters as sent: every plain and secret value, in order.
+        func wire() -> [(name: String, value: String)] {
+            request.parameters.compactMap { parameter in
+                switch parameter.value {
+                case .text(let text): (parameter.name, text)
+                case .secret(let secret): (parameter.name, secret.reveal())
+                case .knownAfterApply: nil
+                }
+            }
+        }
+        func sendAsIs() async throws -> RPCSender.Response {
+            let response = try await kvstore(request.action, region: region, wire())
+            if let id = response.requestId { try context.operation("request \(id)") }
+            return response
+        }
+        switch (request.action, request.effect) {
+        case ("ModifyInstanceMinorVersion", _):
+            let id = try required("InstanceId")
+            let engine = try await kvstore("DescribeEngineVersion", region: region, [("InstanceId", id)])
+            if engine.json["EnableUpgradeMinorVersion"].bool == false || engine.json["IsLatestVersion"].bool == true {
+                return StepOutcome(
+                    summary: "minor version \(engine.json["MinorVersion"].string ?? "") is already the latest",
+                    requestId: engine.requestId)
+            }
+            let attribute = try await instance(id, region: region)
+            if attribute?.status == "MinorVersionUpgrading" {
+                return StepOutcome(summary: "the upgrade is already running", requestId: engine.requestId)
+            }
+            let response = try await sendAsIs()
+            return StepOutcome(summary: "minor version upgrade started", requestId: response.requestId)
+        case ("CreateGlobalDistributeCache", _):
+            let seed = try required("SeedSubInstanceId")
+            if let existing = try await instance(seed, region: region)?.groupId {
+                return StepOutcome(groupId: existing, summary: "the source already leads \(existing)")
+            }
+            let response = try await sendAsIs()
+            var groupId = response.json["GlobalInstanceId"].string ?? ""
+            if groupId.isEmpty {
+                groupId = try await waitUntil(context, what: "the new group's id on \(seed)") {
+                    try await instance(seed, region: region)?.groupId.map { .done($0) } ?? .waiting("not reported yet")
+                }
+            }
+            try context.operation("group \(groupId)")
+            return StepOutcome(groupId: groupId, summary: "group \(groupId) created", requestId: response.requestId)
+        case ("CreateInstance", _), ("CreateTairInstance", _):
+            return try await createTarget(request, wire: wire(), region: region, context: context)
+        case ("ModifyInstanceAttribute", _):
+            let id = try required("InstanceId")
+            if try await instance(id, region: region)?.name == request.text("InstanceName") {
+                return StepOutcome(summary: "already named \(request.text("InstanceName") ?? "")")
+            }
+            let response = try await sendAsIs()
+            return StepOutcome(summary: "renamed", requestId: response.requestId)
+        case ("TransformInstanceChargeType", _):
+            let id = try required("InstanceId")
+            let wanted = request.text("ChargeType") ?? "PostPaid"
+            guard let now = try await instance(id, region: region) else {
+                return StepOutcome(summary: "\(id) is gone")
+            }
+            if now.chargeType == wanted { return StepOutcome(summary: "ChargeType already \(wanted)") }
+            let response = try await sendAsIs()
+            if let order = response.json["OrderId"].string { try context.operation("order \(order)") }
+            return StepOutcome(summary: "billing change to \(wanted) ordered", requestId: response.requestId)
+        case ("RemoveSubInstance", _):
+            if let groupId = request.text("GlobalInstanceId"), request.text("InstanceId") == nil {
+                // Release of the group: remove whatever member is left; the cloud then releases the group.
+                var last: String?
+                for member in try await group(groupId, region: region)?.members ?? [] {
+                    let response = try await kvstore(
+                        "RemoveSubInstance", region: region, [("RegionId", region ?? ""), ("InstanceId", member.id)])
+                    last = response.requestId
+                    if let id = last { try context.operation("request \(id)") }
+                }
+                return StepOutcome(summary: last == nil ? "no member left" : "members removed", requestId: last)
+            }
+            let id = try required("InstanceId")
+            guard let now = try await instance(id, region: region), now.groupId != nil else {
+                return StepOutcome(summary: "\(id) already stands alone")
+            }
+            let response = try await sendAsIs()
+            return StepOutcome(summary: "removal of \(id) from its group started", requestId: response.requestId)
+        case ("DeleteInstance", _):
+            let id = try required("InstanceId")
+            guard let now = try await instance(id, region: region), now.status != "Released", now.status != "Flushing"
+            else { return StepOutcome(summary: "\(id) already released") }
+            do {
+                let response = try await sendAsIs()
+                return StepOutcome(summary: "release of \(id) started", requestId: response.requestId)
+            } catch let error as ProviderError where error.code.hasSuffix("NotFound") {
+                return StepOutcome(summary: "\(id) already released", requestId: error.requestId)
+            }
+        case (_, .read):
+            return try await awaitRead(request, step: step, region: region, context: context)
+        default:
+            throw ProviderError(
+                source: .kvmove, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+        }
+    }
+
+    private func createTarget(
+        _ request: ProviderRequest, wire: [(name: String, value: String)], region: String?, context: StepContext
+    ) async throws -> StepOutcome {
+        // An instance already tagged for this migration is the target: a resumed apply must not create a second.
+        let tagged = try await pages(
+            "DescribeInstances", region: region ?? "",
+            [("RegionId", region ?? ""), ("Tag.1.Key", Self.tagKey), ("Tag.1.Value", context.migration)]
+        ) { $0["Instances"]["KVStoreInstance"].array }
+        if let existing = tagged.compactMap(AliyunInstance.init).first(where: {
+            $0.tags[Self.tagKey] == context.migration && $0.status != "Released" && $0.status != "Flushing"
+        }) {
+            return StepOutcome(
+                groupId: request.text("GlobalInstanceId"), targetId: existing.id,
+                summary: "target \(existing.id) already exists")
+        }
+        let response = try await kvstore(request.action, region: region, wire)
+        if let id = response.requestId { try context.operation("request \(id)") }
+        guard let id = response.json["InstanceId"].string, !id.isEmpty else {
+            throw ProviderError(
+                source: .aliyun, code: "InvalidResponse",
+                message: "\(request.action) answered without an InstanceId; run apply again (the token makes the "
+                    + "create return the same instance)",
+                requestId: response.requestId, retry: .backoff)
+        }
+        try context.operation("instance \(id)")
+        if let order = response.json["OrderId"].string { try context.operation("order \(order)") }
+        return StepOutcome(
+            groupId: request.text("GlobalInstanceId"), targetId: id, summary: "target \(id) ordered",
+            requestId: response.requestId)
+    }
+
+    /// The instance `id` (DescribeInstanceAttribute), nil when it does not exist.
+    func instance(_ id: String, region: String?) async throws(ProviderError) -> AliyunInstance? {
+        do {
+            let response = try await kvstore(
+                "DescribeInstanceAttribute", region: region,
+                [("RegionId", region ?? ""), ("InstanceId", id)].filter {
+                    !$0.value.isEmpty
+                })
+            return response.json["Instances"]["DBInstanceAttribute"].elements.compactMap(AliyunInstance.init).first {
+                $0.id == id
+            }
+        } catch  where error.code.hasSuffix("NotFound") {
+            return nil
+        }
+    }
+
+    /// The distributed instance `id`, nil when it does not exist.
+    func group(_ id: String, region: String?) async throws(ProviderError) -> GroupInfo? {
+        do {
+            let response = try await kvstore(
+                "DescribeGlobalDistributeCache", region: region,
+                [("RegionId", region ?? ""), ("GlobalInstanceId", id)].filter { !$0.value.isEmpty })
+            return response.json["GlobalDistributeCaches"].elements.compactMap(GroupInfo.init).first { $0.id == id }
+        } catch  where error.code.hasSuffix("NotFound") {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import KVMoveCore
+import KVMoveSecret
+import Testing
+
+@testable import KVMoveAliyun
+
+/// Requests built from planned values, and observation's batching, with a scripted transport (unit level;
+/// the fake cloud's end-to-end tests cover the real HTTP path).
+@Suite struct AliyunProviderTests {
+    /// Answers by action with canned JSON and records every call.
+    actor Script: HTTPTransport {
+        var calls: [(action: String, url: String)] = []
+        let answers: [String: String]
+
+        init(_ answers: [String: String]) { self.answers = answers }
+
+        func send(_ request: HTTPExchangeRequest) async throws -> HTTPExchangeResponse {
+            let action = request.headers.first { $0.name == "x-acs-action" }?.value ?? ""
+            calls.append((action, request.url))
+            let body = answers[action] ?? #"{"RequestId":"R"}"#
+            return HTTPExchangeResponse(status: 200, body: Array(body.utf8))
+        }
+
+        nonisolated func shutdown() async {}
+    }
+
+    static let environment = [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "do-not-print-me",
+        "ALIBABA_CLOUD_ENDPOINT_R_KVSTORE": "http://127.0.0.1:1", "ALIBABA_CLOUD_ENDPOINT_VPC": "http://127.0.0.1:1",
+    ]
+
+    static func spec(_ name: String, source: String) -> MigrationSpec {
+        MigrationSpec(
+            name: name, provider: "aliyun", source: SourceSpec(region: "cn-hangzhou", instanceId: source),
+            target: TargetSpec(
+                region: "cn-hangzhou", zone: "cn-hangzhou-h", vpcId: "vpc-app", vSwitchId: "vsw-app",
+                instanceName: "\(name)-new", billing: .prePaid(periodMonths: 1, autoRenew: true)),
+            activeActive: GroupSpec(name: "\(name)-aa"), stage: .sync,
+            connection: ConnectionSpec(passwordEnv: "REDIS_PASSWORD"))
+    }
+
+    static func context(_ name: String = "orders") -> StepContext {
+        StepContext(
+            migration: name, resources: KnownResources(sourceId: "r-src", groupId: nil, targetId: nil),
+            settings: [
+                AliyunProvider.sourceRegionSetting: "cn-hangzhou", AliyunProvider.targetRegionSetting: "cn-hangzhou",
+            ],
+            idempotencyToken: "kvmove-0123456789abcdef")
+    }
+
+    static func step(_ kind: StepKind, _ planned: PlannedValues) -> Step {
+        Step(migration: "orders", kind: kind, address: "orders.x", resourceType: "instance", planned: planned)
+    }
+
+    @Test func createTargetCarriesTheSourceSpecTokenTagsAndBilling() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let planned = PlannedTarget(
+            name: "orders-new", region: "cn-hangzhou", zone: "cn-hangzhou-h", vpcId: "vpc-app", vSwitchId: "vsw-app",
+            billing: .prePaid(periodMonths: 1, autoRenew: false),
+            instanceClass: "redis.amber.logic.sharding.2g.2db.0rodb.6proxy.multithread",
+            engineVersion: "5.0", shardCount: 2, sourceInstanceId: "r-src", groupId: nil,
+            tags: [Tags.migration: "orders"])
+        let requests = try provider.requests(for: Self.step(.createTarget, .target(planned)), in: Self.context())
+        let create = try #require(requests.first)
+        #expect(create.action == "CreateInstance")
+        #expect(create.effect == .change)
+        #expect(create.idempotent)
+        #expect(create.text("Token") == "kvmove-0123456789abcdef")
+        #expect(create.text("ClientToken") == nil)
+        #expect(create.text("InstanceClass") == planned.instanceClass)
+        #expect(create.text("ShardCount") == "2")
+        #expect(create.text("ChargeType") == "PrePaid")
+        #expect(create.text("Period") == "1")
+        #expect(create.text("AutoPay") == nil)
+        #expect(create.text("NetworkType") == "VPC")
+        #expect(create.text("Tag.1.Key") == Tags.migration)
+        #expect(create.text("Tag.1.Value") == "orders")
+        #expect(create.parameters.first { $0.name == "GlobalInstanceId" }?.value == .knownAfterApply(.group))
+        #expect(requests.dropFirst().allSatisfy { $0.effect == .read && $0.note != nil })
+    }
+
+    @Test func cloudNativeClassesUseCreateTairInstanceWithClientToken() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let planned = PlannedTarget(
+            name: "n", region: "cn-hangzhou", zone: "z", vpcId: "vpc-a", vSwitchId: "vsw-a", billing: .postPaid,
+            instanceClass: "tair.rdb.2g", engineVersion: "7.0", shardCount: nil, sourceInstanceId: "r-src",
+            groupId: "gr-1", tags: [:])
+        let create = try #require(
+            try provider.requests(for: Self.step(.createTarget, .target(planned)), in: Self.context()).first)
+        #expect(create.action == "CreateTairInstance")
+        #expect(create.text("ClientToken") == "kvmove-0123456789abcdef")
+        #expect(create.text("Token") == nil)
+        #expect(create.text("InstanceType") == "tair_rdb")
+        #expect(create.text("NetworkType") == nil)
+        #expect(create.text("GlobalInstanceId") == "gr-1")
+    }
+
+    @Test(arguments: [
+        (
+            StepKind.upgradeSourceMinorVersion,
+            PlannedValues.upgradeMinorVersion(.init(instanceId: "r-src", fromMinorVersion: "1")),
+            "ModifyInstanceMinorVersion"
+        ),
+        (
+            .createGroup, .group(.init(name: "aa", seedInstanceId: "r-src", region: "cn-hangzhou", tags: [:])),
+            "CreateGlobalDistributeCache"
+        ),
+        (.disconnectSync, .disconnect(.init(targetInstanceId: "r-tgt", groupId: "gr-1")), "RemoveSubInstance"),
+        (.releaseSource, .releaseInstance(.init(instanceId: "r-src", groupId: "gr-1")), "DeleteInstance"),
+        (.renameTarget, .rename(.init(instanceId: "r-tgt", name: "new")), "ModifyInstanceAttribute"),
+        (.changeTargetBilling, .billing(.init(instanceId: "r-tgt", billing: .postPaid)), "TransformInstanceChargeType"),
+    ])
+    func everyChangeHasRegionAndAPoll(kind: StepKind, planned: PlannedValues, action: String) throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let requests = try provider.requests(for: Self.step(kind, planned), in: Self.context())
+        #expect(requests.first?.action == action)
+        #expect(requests.allSatisfy { $0.text("RegionId") == "cn-hangzhou" })
+        #expect(requests.last?.effect == .read)
+        if action == "ModifyInstanceMinorVersion" || action == "CreateGlobalDistributeCache" {
+            #expect(requests.first?.text("EffectiveTime") == "Immediately")
+        }
+    }
+
+    @Test func prePaidSourceIsConvertedBeforeRelease() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let requests = try provider.requests(
+            for: Self.step(
+                .releaseSource, .releaseInstance(.init(instanceId: "r-src", groupId: "gr-1", convertToPostPaid: true))),
+            in: Self.context())
+        #expect(
+            requests.map(\.action) == [
+                "TransformInstanceChargeType", "DescribeInstanceAttribute", "DeleteInstance", "DescribeInstances",
+            ])
+        #expect(requests[0].text("ChargeType") == "PostPaid")
+        #expect(requests[2].text("GlobalInstanceId") == "gr-1")
+    }
+
+    @Test func dataPlaneRequestsNameThePasswordVariableNotThePassword() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let planned = PlannedVerification(
+            sourceInstanceId: "r-src", targetInstanceId: "r-tgt",
+            connection: ConnectionSpec(passwordEnv: "REDIS_PASSWORD", username: "kv", address: .public))
+        let request = try #require(
+            try provider.requests(for: Self.step(.verifyData, .verification(planned)), in: Self.context()).first)
+        #expect(request.service == "redis")
+        #expect(request.text("PasswordEnv") == "REDIS_PASSWORD")
+        #expect(request.text("Address") == "public")
+        #expect(request.text("Username") == "kv")
+    }
+
+    @Test func buildingRequestsMakesNoCall() async throws {
+        let script = Script([:])
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: script)
+        for (kind, planned) in [
+            (
+                StepKind.createGroup,
+                PlannedValues.group(.init(name: "aa", seedInstanceId: "r-src", region: "cn-hangzhou", tags: [:]))
+            ),
+            (.releaseGroup, .releaseGroup(.init(groupId: nil, name: "aa"))),
+            (.waitFullSync, .fullSync(.init(sourceInstanceId: "r-src", targetInstanceId: nil, groupId: nil))),
+        ] {
+            _ = try provider.requests(for: Self.step(kind, planned), in: Self.context())
+        }
+        #expect(await script.calls.isEmpty)
+    }
+
+    @Test func observeBatchesAndReadsTheSourceTargetGroupAndNetwork() async throws {
+        let instances = """
+            {"RequestId":"R1","TotalCount":2,"Instances":{"KVStoreInstance":[
+              {"InstanceId":"r-a","InstanceName":"a","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-b","VpcId":"vpc-old",
+               "VSwitchId":"vsw-old","InstanceStatus":"Normal","InstanceClass":"redis.amber.master.2g","EngineVersion":"5.0",
+               "ArchitectureType":"standard","ChargeType":"PostPaid","EditionType":"Enterprise","InstanceType":"Tair",
+               "ComputingType":"Machine","GlobalInstanceId":"gr-1","Tags":{"Tag":[]}},
+              {"InstanceId":"r-b","InstanceName":"b","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-b","VpcId":"vpc-old",
+               "VSwitchId":"vsw-old","InstanceStatus":"Normal","InstanceClass":"redis.master.small.default","EngineVersion":"5.0",
+               "ArchitectureType":"standard","ChargeType":"PrePaid","EditionType":"Community","InstanceType":"Redis",
+               "Tags":{"Tag":[]}},
+              {"InstanceId":"r-t","InstanceName":"a-new","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-h","VpcId":"vpc-app",
+               "VSwitchId":"vsw-app","InstanceStatus":"Normal","InstanceClass":"redis.amber.master.2g","EngineVersion":"5.0",
+               "ArchitectureType":"standard","ChargeType":"PrePaid","GlobalInstanceId":"gr-1",
+               "Tags":{"Tag":[{"Key":"kvmove:migration","Value":"a"}]}}
+            ]}}
+            """
+        let script = Script([
+            "DescribeInstances": instances,
+            "DescribeGlobalDistributeCache": """
+            {"RequestId":"R2","TotalRecordCount":1,"GlobalDistributeCaches":[{"GlobalInstanceId":"gr-1","Status":"Normal",
+             "SubInstances":[{"InstanceID":"r-a","InstanceStatus":"Normal"},{"InstanceID":"r-t","InstanceStatus":"Normal"}]}]}
+            """,
+            "DescribeVpcs": #"{"TotalCount":1,"Vpcs":{"Vpc":[{"VpcId":"vpc-app","RegionId":"cn-hangzhou"}]}}"#,
+            "DescribeVSwitches":
+                #"{"TotalCount":1,"VSwitches":{"VSwitch":[{"VSwitchId":"vsw-app","VpcId":"vpc-app","ZoneId":"cn-hangzhou-h"}]}}"#,
+            "DescribeEngineVersion":
+                #"{"MinorVersion":"redis-5.0_0.5.0","IsLatestVersion":false,"EnableUpgradeMinorVersion":true}"#,
+        ])
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: script)
+        let seen = try await provider.observe([Self.spec("a", source: "r-a"), Self.spec("b", source: "r-b")])
+        let a = try #require(seen["a"])
+        #expect(a.source?.id == "r-a")
+        #expect(a.source?.syncCapable == false)
+        #expect(a.source?.groupIneligibility == nil)
+        #expect(a.target?.id == "r-t")
+        #expect(a.target?.billing == .prePaid(periodMonths: 1, autoRenew: true))
+        #expect(a.group?.id == "gr-1")
+        #expect(a.sync?.phase == .synchronized)
+        #expect(a.targetVPC?.id == "vpc-app")
+        #expect(a.targetVSwitch?.zone == "cn-hangzhou-h")
+        let b = try #require(seen["b"])
+        #expect(b.source?.groupIneligibility?.contains("Community") == true)
+        #expect(b.target == nil)
+        let actions = await script.calls.map(\.action)
+        // One id-list call for both sources, one tag call, one group list, one VPC and one vSwitch list,
+        // and one DescribeEngineVersion per source.
+        #expect(actions.filter { $0 == "DescribeInstances" }.count == 2)
+        #expect(actions.filter { $0 == "DescribeGlobalDistributeCache" }.count == 1)
+        #expect(actions.filter { $0 == "DescribeVpcs" }.count == 1)
+        #expect(actions.filter { $0 == "DescribeVSwitches" }.count == 1)
+        #expect(actions.filter { $0 == "DescribeEngineVersion" }.count == 2)
+        let urls = await script.calls.map(\.url).joined(separator: "\n")
+        #expect(urls.contains("InstanceIds=r-a%2Cr-b"))
+        #expect(!urls.contains("do-not-print-me"))
+    }
+}
