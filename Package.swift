@@ -115,7 +115,10 @@ let package = Package(
         ),
         // Tests against the fake Alibaba Cloud (Tests/FakeCloud, Python): they fail, not skip, when CI=true and
         // python3 with the official SDK is missing.
-        .testTarget(name: "KVMoveAliyunIntegrationTests", dependencies: ["KVMoveAliyunSignTool"]),
+        .testTarget(
+            name: "KVMoveAliyunIntegrationTests",
+            dependencies: ["KVMoveAliyunSignTool", "kvmove", "KVMoveRESP", "KVMoveSecret"]
+        ),
         // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
         .executableTarget(
             name: "KVMoveCLITestHost",

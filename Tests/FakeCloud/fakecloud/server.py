@@ -70,10 +70,24 @@ class Handler(BaseHTTPRequestHandler):
                                   "Message": error.message, "Recommend": "https://api.aliyun.com/troubleshoot"},
                    extra={"x-acs-request-id": rid} | (extra or {}))
 
+    def _read_chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
     def _handle(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        else:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
         headers: dict[str, str] = {}
         for name, value in self.headers.items():
             key = name.lower()
@@ -202,6 +216,9 @@ def seed(world: World, payload: dict) -> dict:
     """Adds keys, roles, OIDC providers, the ECS role, VPCs, vSwitches and instances (`password`, `backed`)."""
     for key_id, secret in payload.get("access_keys", {}).items():
         world.data["access_keys"][key_id] = {"secret": secret, "token": None, "expires": None}
+    for key_id, key in payload.get("temporary_keys", {}).items():  # {secret, token, expires (epoch seconds)}
+        world.data["access_keys"][key_id] = {"secret": key["secret"], "token": key["token"],
+                                             "expires": key.get("expires")}
     for arn, role in payload.get("roles", {}).items():
         world.data["roles"][arn] = role
     for arn, provider in payload.get("oidc_providers", {}).items():
