@@ -61,16 +61,18 @@ struct AliyunJourneyTests {
                 try await RedisCommand.send(port: childPort, password: AliyunCLI.sourcePassword, ["GET", "before"])
                     == "1")
 
-            try cli.write("orders.yaml", AliyunCLI.spec(stage: "cutover"))
+            try cli.write("orders.yaml", AliyunCLI.spec(stage: "cutover", idleFor: "2s"))
             let plan = try await cli.run(["plan", "-f", cli.path("orders.yaml"), "-out", cli.path("cutover.plan")])
             outputs += [plan.out, plan.err]
             let cutover = try await cli.run(["apply", cli.path("cutover.plan"), "--auto-approve"])
             outputs += [cutover.out, cutover.err]
             #expect(cutover.code == 0, "\(cutover.out)\n\(cutover.err)")
+            // The idle gate ran for real against the source's redis-server, replication link and all.
+            #expect(cutover.out.contains("source idle for 2s: no application connected"), "\(cutover.out)")
             let groups = try await cloud.state()["groups"] as? [String: [String: Any]] ?? [:]
             #expect(!groups.values.contains { ($0["members"] as? [String] ?? []).contains(child) })
 
-            try cli.write("orders.yaml", AliyunCLI.spec(stage: "complete"))
+            try cli.write("orders.yaml", AliyunCLI.spec(stage: "complete", idleFor: "2s"))
             let complete = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
             outputs += [complete.out, complete.err]
             #expect(complete.code == 0, "\(complete.out)\n\(complete.err)")

@@ -10,15 +10,24 @@ package struct ClientListEntry: Sendable, Hashable {
     package var command: String
     /// Seconds since the connection was accepted.
     package var ageSeconds: Int
+    /// The connection's flags, such as `N` (normal), `S` (a replica's link), `M` (this server's master).
+    package var flags: String
 
     /// Creates an entry.
-    package init(id: Int, address: String, name: String, command: String, ageSeconds: Int = 0) {
+    package init(
+        id: Int, address: String, name: String, command: String, ageSeconds: Int = 0, flags: String = "N"
+    ) {
         self.id = id
         self.address = address
         self.name = name
         self.command = command
         self.ageSeconds = ageSeconds
+        self.flags = flags
     }
+
+    /// True for a replication link: a replica reading this server's stream (`S`), or this server's own
+    /// link to its master (`M`). Neither is an application's connection.
+    package var isReplicationLink: Bool { flags.contains("S") || flags.contains("M") }
 
     /// True for a connection accepted less than a second ago that has not run a command yet: it may
     /// still be about to name itself.
@@ -41,7 +50,8 @@ package struct ClientListEntry: Sendable, Hashable {
             guard let id = fields["id"].flatMap({ Int($0) }) else { return nil }
             return ClientListEntry(
                 id: id, address: String(fields["addr"] ?? "?"), name: String(fields["name"] ?? ""),
-                command: String(fields["cmd"] ?? ""), ageSeconds: fields["age"].flatMap { Int($0) } ?? 0)
+                command: String(fields["cmd"] ?? ""), ageSeconds: fields["age"].flatMap { Int($0) } ?? 0,
+                flags: String(fields["flags"] ?? "N"))
         }
     }
 }

@@ -35,7 +35,7 @@ package struct IdleTracker: Sendable {
     /// Takes the next sample and says whether it is idle.
     package mutating func observe(_ snapshot: ClientSnapshot) -> Verdict {
         let judged = snapshot.clients.filter { $0.id != snapshot.ownID && !$0.isSettling }
-        let others = judged.filter { !ClientRole.isKVMove(clientName: $0.name) }
+        let others = judged.filter { !ClientRole.isKVMove(clientName: $0.name) && !$0.isReplicationLink }
         var unseen = 0
         if let baseline = baselineConnectionsReceived, snapshot.connectionsReceived >= baseline {
             for client in judged where client.id > baselineLargestID { newIDsSeen.insert(client.id) }

@@ -8,7 +8,9 @@ import KVMoveRESP
 ///
 /// - (a) no connected client has a name that does not start with `kvmove`. kvmove names every connection
 ///   it opens (`kvmove-verify`, `kvmove-copy`, `kvmove-sync`, `kvmove-gate`, …), its replica connections
-///   included, so none of them counts; an unnamed or otherwise named client counts, whatever it does.
+///   included, so none of them counts; an unnamed or otherwise named client counts, whatever it does,
+///   except a replication link (`flags` `S` or `M`: a replica reading the stream, such as a cloud's own
+///   sync channel or standby, or the server's link to its master), which carries no application traffic.
 /// - (b) no connection came and went between two samples unseen: the growth of
 ///   `total_connections_received` since the first sample is compared with the number of new client ids
 ///   (above the largest id of the first sample; ids only grow) that have appeared in `CLIENT LIST`; when

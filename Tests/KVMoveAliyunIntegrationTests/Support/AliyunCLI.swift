@@ -126,14 +126,15 @@ struct AliyunCLI {
             ])
     }
 
-    /// A migration spec for the standard world, without the idle-source gate.
+    /// A migration spec for the standard world; `idleFor` adds the idle-source gate (such as `2s`).
     ///
-    /// The fake's channel is Redis replication, whose link shows on the source as a client (`cmd=replconf`),
-    /// so the idle gate never sees the source idle while the child is in the group; the real channel's
-    /// visibility is not documented. Known gap: the gate is not exercised against the fake yet.
-    static func spec(name: String = "orders-cache", sourceID: String = "r-bp1e2esource0001", stage: String = "sync")
-        -> String
-    {
+    /// The fake's channel is Redis replication, whose link shows on the source as a replica client
+    /// (`flags=S cmd=replconf`); the gate does not count replication links as applications.
+    static func spec(
+        name: String = "orders-cache", sourceID: String = "r-bp1e2esource0001", stage: String = "sync",
+        idleFor: String? = nil
+    ) -> String {
+        let gate = idleFor.map { "\n  cutover:\n    requireIdleSource: { for: \($0) }" } ?? ""
         """
         apiVersion: kvmove/v1
         kind: Migration
@@ -155,7 +156,7 @@ struct AliyunCLI {
           activeActive:
             name: \(name)-aa
           connection:
-            passwordEnv: \(passwordVariable)
+            passwordEnv: \(passwordVariable)\(gate)
           stage: \(stage)
 
         """

@@ -47,6 +47,7 @@ struct SyncParsingTests {
             id=3 addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=8 name=kvmove-gate age=12 idle=0 flags=N db=0 \
             cmd=client|list user=default
             id=7 addr=10.0.0.5:41000 laddr=127.0.0.1:6379 fd=9 name= age=0 idle=0 flags=N db=0 cmd=NULL
+            id=9 addr=10.0.0.6:6380 laddr=127.0.0.1:6379 fd=10 name= age=40 idle=0 flags=S db=0 cmd=replconf
             not a client line
             """
         let entries = ClientListEntry.parse(text)
@@ -55,7 +56,10 @@ struct SyncParsingTests {
                 ClientListEntry(
                     id: 3, address: "127.0.0.1:50000", name: "kvmove-gate", command: "client|list", ageSeconds: 12),
                 ClientListEntry(id: 7, address: "10.0.0.5:41000", name: "", command: "NULL", ageSeconds: 0),
+                ClientListEntry(
+                    id: 9, address: "10.0.0.6:6380", name: "", command: "replconf", ageSeconds: 40, flags: "S"),
             ])
+        #expect(entries[2].isReplicationLink && !entries[1].isReplicationLink)
         #expect(entries[1].summary == "10.0.0.5:41000 name= cmd=NULL")
         #expect(entries[1].isSettling && !entries[0].isSettling)
     }
@@ -105,6 +109,22 @@ struct SyncParsingTests {
         #expect(
             tracker.observe(ClientSnapshot(ownID: 10, clients: [gate, sync], connectionsReceived: 16))
                 == .unseenConnections(1))
+    }
+
+    @Test("a replication link (a replica reading the stream, or the link to a master) is not an application")
+    func replicationLinksAreNotApplications() {
+        var tracker = IdleTracker()
+        let gate = client(10, "kvmove-gate")
+        let replica = ClientListEntry(
+            id: 4, address: "127.0.0.1:6380", name: "", command: "replconf", ageSeconds: 30, flags: "S")
+        let master = ClientListEntry(id: 5, address: "127.0.0.1:6381", name: "", command: "ping", flags: "M")
+        #expect(
+            tracker.observe(ClientSnapshot(ownID: 10, clients: [gate, replica, master], connectionsReceived: 10))
+                == .idle)
+        let app = client(11, "orders-api")
+        #expect(
+            tracker.observe(ClientSnapshot(ownID: 10, clients: [gate, replica, app], connectionsReceived: 11))
+                == .clientsConnected(["127.0.0.1:50011 name=orders-api cmd=get"]))
     }
 
     @Test("a connection seen in CLIENT LIST before the counter includes it is not counted twice")
