@@ -1,8 +1,8 @@
 import NIOCore
 
 /// One argument of a command, sent as a bulk string.
-package struct RESPArgument: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
-    enum Storage: Sendable {
+package struct RESPArgument: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    enum Storage: Sendable, Equatable {
         case string(String)
         case buffer(ByteBuffer)
         case bytes([UInt8])
