@@ -27,3 +27,15 @@ package struct RESPArgument: Sendable, Equatable, ExpressibleByStringLiteral, Ex
 
     package init(integerLiteral value: Int) { storage = .integer(value) }
 }
+
+extension RESPArgument {
+    /// The bytes the argument is sent as.
+    package var bytes: ByteBuffer {
+        switch storage {
+        case .string(let text): ByteBuffer(string: text)
+        case .buffer(let buffer): buffer
+        case .bytes(let bytes): ByteBuffer(bytes: bytes)
+        case .integer(let value): ByteBuffer(string: String(value))
+        }
+    }
+}
