@@ -104,6 +104,15 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // Pure state machines of the data plane (replica protocol, RDB splitter) on bytes captured from redis-server.
+        .testTarget(
+            name: "KVMoveSyncTests",
+            dependencies: [
+                "KVMoveSync", "KVMoveRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         // Tests that start real redis-server processes: they fail, not skip, when CI=true and it is missing.
         .testTarget(
             name: "KVMoveIntegrationTests",

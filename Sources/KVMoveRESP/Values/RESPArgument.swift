@@ -1,8 +1,8 @@
 import NIOCore
 
 /// One argument of a command, sent as a bulk string.
-package struct RESPArgument: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
-    enum Storage: Sendable {
+package struct RESPArgument: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    enum Storage: Sendable, Equatable {
         case string(String)
         case buffer(ByteBuffer)
         case bytes([UInt8])
@@ -26,4 +26,16 @@ package struct RESPArgument: Sendable, ExpressibleByStringLiteral, ExpressibleBy
     package init(stringLiteral value: String) { storage = .string(value) }
 
     package init(integerLiteral value: Int) { storage = .integer(value) }
+}
+
+extension RESPArgument {
+    /// The bytes the argument is sent as.
+    package var bytes: ByteBuffer {
+        switch storage {
+        case .string(let text): ByteBuffer(string: text)
+        case .buffer(let buffer): buffer
+        case .bytes(let bytes): ByteBuffer(bytes: bytes)
+        case .integer(let value): ByteBuffer(string: String(value))
+        }
+    }
 }

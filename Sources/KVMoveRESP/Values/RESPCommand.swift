@@ -1,7 +1,7 @@
 import NIOCore
 
 /// One command: its name and arguments, sent as an array of bulk strings.
-package struct RESPCommand: Sendable {
+package struct RESPCommand: Sendable, Equatable {
     /// The command name, such as `GET` or `CLIENT`.
     package var name: String
     /// The arguments after the name.

@@ -493,7 +493,8 @@ package struct Verifier: Sendable {
                 let step = try Keyspace.scanReply(
                     try await targetConnection.send(Keyspace.scanCommand(cursor: cursor, count: batchSize)))
                 cursor = step.cursor
-                let keys = step.elements
+                // The live channel's checkpoint key is kvmove's own, never the application's.
+                let keys = step.elements.filter { !ReplicaChannel.isChannelKey($0) }
                 // One EXISTS for the whole batch: when it counts every key, none is missing on the source.
                 var candidates: [Int] = []
                 if !keys.isEmpty {

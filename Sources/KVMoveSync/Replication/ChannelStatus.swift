@@ -1,0 +1,58 @@
+import Synchronization
+
+/// What a live channel is doing, shared between the channel and whoever reports on it.
+///
+/// The channel updates it as it goes; a reporter takes a ``Snapshot`` whenever it likes.
+package final class ChannelStatus: Sendable {
+    /// Where the channel is.
+    package enum Phase: String, Codable, Hashable, Sendable {
+        /// Connecting to the source, or waiting for its answer to `PSYNC`.
+        case connecting
+        /// Applying the source's snapshot (RDB) to the target.
+        case fullSync = "full-sync"
+        /// Applying the command stream as it arrives.
+        case streaming
+        /// The connection broke; the channel continues from its checkpoint.
+        case reconnecting
+        /// The channel stopped for a reason that needs attention.
+        case failed
+    }
+
+    /// A consistent copy of the status.
+    package struct Snapshot: Sendable, Hashable {
+        package var phase: Phase = .connecting
+        /// The source's replication id the channel follows.
+        package var replicationId: String?
+        /// The replication offset of the last byte applied to the target (and checkpointed there).
+        package var appliedOffset: Int64?
+        /// Keys of the current full sync applied so far.
+        package var fullSyncKeys = 0
+        /// RDB bytes of the current full sync read so far.
+        package var fullSyncBytes = 0
+        /// The RDB's length, when the source announced it.
+        package var fullSyncBytesTotal: Int?
+        /// Commands applied since the worker started.
+        package var commandsApplied = 0
+        /// Error replies from the target since the worker started.
+        package var errorReplies = 0
+        /// Full syncs since the worker started.
+        package var fullSyncs = 0
+        /// Sessions that continued with `+CONTINUE`.
+        package var continues = 0
+        /// The last reason the channel reconnected or failed.
+        package var lastError: String?
+    }
+
+    private let state = Mutex(Snapshot())
+
+    /// Creates a status in the `connecting` phase.
+    package init() {}
+
+    /// A copy of the current status.
+    package var snapshot: Snapshot { state.withLock { $0 } }
+
+    /// Changes the status.
+    package func update(_ change: (inout Snapshot) -> Void) {
+        state.withLock { change(&$0) }
+    }
+}

@@ -1,0 +1,211 @@
+import KVMoveRESP
+import KVMoveSecret
+import Logging
+import NIOCore
+
+/// A live one-way channel: kvmove replicates a source into a target as a replica of the source.
+///
+/// One ``runSession(status:)`` connects to the source as a replica (``ReplicaHandshake``), then either
+/// applies the source's snapshot (``RDBSplitter``: one `RESTORE … REPLACE ABSTTL` per key, `FUNCTION RESTORE`
+/// per library) and the command stream after it, or, when the source continues, the stream alone. It runs
+/// until the connection breaks, the target refuses a write, or the task is cancelled.
+///
+/// **Exactly once.** The position applied (replid, offset, db) is kept in the target itself, in the key
+/// ``checkpointKey`` of db 0, written in the same `MULTI … EXEC` as the commands it covers: the target holds
+/// a batch and its checkpoint, or neither, whatever crashes when (the worker, the target, the connection).
+/// A session starts from that key: `PSYNC <replid> <offset+1>`. A full sync starts with `FLUSHALL` (the
+/// target is the channel's own, as a replica's dataset is) and writes the checkpoint only once the whole
+/// snapshot is applied, so a full sync cut short is started again from scratch. Source transactions are
+/// never split: a batch ends only outside `MULTI … EXEC`.
+///
+/// **Reading never waits for the target.** A reader task moves the source's bytes into memory as they
+/// arrive, so the source's replica output buffer does not fill while the target is slow; `REPLCONF ACK`
+/// with the applied offset goes out every second (and at once for `REPLCONF GETACK`).
+package struct ReplicaChannel: Sendable {
+    /// Tuning for a channel.
+    package struct Options: Sendable {
+        /// Commands (or keys) per batch written to the target.
+        package var batchCommands: Int
+        /// Bytes of commands per batch written to the target.
+        package var batchBytes: Int
+        /// How often `REPLCONF ACK` is sent.
+        package var ackInterval: Duration
+        /// A key from the snapshot whose expiry is closer than this is restored with this much time left,
+        /// so that it is not lost if the stream renews it (the source's `DEL` removes it otherwise).
+        package var ttlMarginMilliseconds: Int64
+
+        /// Creates options; the defaults suit most datasets.
+        package init(
+            batchCommands: Int = 1000,
+            batchBytes: Int = 4 << 20,
+            ackInterval: Duration = .seconds(1),
+            ttlMarginMilliseconds: Int64 = 120_000
+        ) {
+            self.batchCommands = batchCommands
+            self.batchBytes = batchBytes
+            self.ackInterval = ackInterval
+            self.ttlMarginMilliseconds = ttlMarginMilliseconds
+        }
+    }
+
+    /// Keys kvmove keeps in a target for its channels start with this.
+    package static let checkpointPrefix = "__kvmove:sync:"
+
+    package var source: RedisEndpoint
+    package var target: RedisEndpoint
+    /// Names the channel: its checkpoint key is `__kvmove:sync:<name>`.
+    package var name: String
+    package var options: Options
+
+    private static let logger = Logger(label: "kvmove.sync.channel")
+
+    /// Creates a channel.
+    package init(source: RedisEndpoint, target: RedisEndpoint, name: String, options: Options = Options()) {
+        self.source = source
+        self.target = target
+        self.name = name
+        self.options = options
+    }
+
+    /// The key in db 0 of the target that holds the applied position.
+    package var checkpointKey: String { Self.checkpointPrefix + name }
+
+    /// True for keys of kvmove's own channels, which verification does not compare.
+    package static func isChannelKey(_ key: ByteBuffer) -> Bool {
+        key.readableBytesView.starts(with: checkpointPrefix.utf8)
+    }
+
+    /// Reads the applied position from the target; nil when the target holds none (no full sync finished).
+    package func appliedPosition() async throws -> ReplicationPosition? {
+        let connection = try await target.connect(role: .sync)
+        defer { Task { await connection.close() } }
+        let reply = try await connection.send(RESPCommand("GET", RESPArgument(checkpointKey)))
+        return reply.string.flatMap(ReplicationPosition.init(markerText:))
+    }
+
+    /// Removes the checkpoint from the target, once the channel is gone for good.
+    package func removeCheckpoint() async throws {
+        let connection = try await target.connect(role: .sync)
+        _ = try? await connection.send(RESPCommand("DEL", RESPArgument(checkpointKey)))
+        await connection.close()
+    }
+
+    /// Runs sessions until the task is cancelled, reconnecting after every failure that passes by itself.
+    ///
+    /// Each new session continues from the target's checkpoint. A failure that needs attention (a write
+    /// the target refused, a value the channel cannot carry, a source that refuses `PSYNC`) ends the run
+    /// with that error, with the phase `failed`.
+    package func run(status: ChannelStatus, retryDelay: Duration = .milliseconds(500)) async throws {
+        var delay = retryDelay
+        while true {
+            try Task.checkCancellation()
+            do {
+                try await runSession(status: status)
+                delay = retryDelay
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                if let failure = error as? any DataPlaneFailure, !failure.isRetryable {
+                    status.update {
+                        $0.phase = .failed
+                        $0.lastError = failure.description
+                    }
+                    throw error
+                }
+                Self.logger.info("sync channel reconnects", metadata: ["reason": "\(error)"])
+                status.update {
+                    $0.phase = .reconnecting
+                    $0.lastError = "\(error)"
+                }
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Runs one session until the connection breaks, a write is refused, or the task is cancelled.
+    package func runSession(status: ChannelStatus) async throws {
+        let writer = try await target.connect(role: .sync)
+        do {
+            try await session(writer: writer, status: status)
+            await writer.close()
+        } catch {
+            await writer.close()
+            throw error
+        }
+    }
+
+    private func session(writer: RESPConnection, status: ChannelStatus) async throws {
+        let resume = try await writer.send(RESPCommand("GET", RESPArgument(checkpointKey))).string
+            .flatMap(ReplicationPosition.init(markerText:))
+        let targetInfo = try await writer.send(RESPCommand("INFO", "server")).string ?? ""
+        let targetRDBVersion =
+            RedisInfo.fields(targetInfo)["redis_version"].flatMap(DumpPayload.rdbVersion(redisVersion:)) ?? 10
+        status.update {
+            $0.phase = .connecting
+            if let resume { $0.appliedOffset = resume.offset }
+        }
+        let configuration = source.configuration(role: .sync)
+        try await RESPStreamConnection.with(configuration) { stream in
+            let (chunks, continuation) = AsyncStream<Result<ByteBuffer, any Error>>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // The reader: never waits for the target, so the source never sees a slow replica.
+                group.addTask {
+                    do {
+                        for try await chunk in stream.inbound { continuation.yield(.success(chunk)) }
+                        continuation.yield(.failure(RESPError.closed))
+                    } catch {
+                        continuation.yield(.failure(error))
+                    }
+                    continuation.finish()
+                }
+                var applier = Applier(
+                    channel: self, writer: writer, stream: stream, status: status, resume: resume,
+                    targetRDBVersion: targetRDBVersion)
+                var iterator = chunks.makeAsyncIterator()
+                let acked = try await applier.handshake(
+                    &iterator, username: source.username, password: source.password?.reveal())
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: options.ackInterval)
+                        let offset = status.snapshot.appliedOffset ?? acked
+                        try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(offset)))])
+                    }
+                }
+                do {
+                    try await applier.apply(&iterator)
+                } catch {
+                    group.cancelAll()
+                    throw error
+                }
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+/// Why the channel stopped for a reason that needs attention rather than a reconnect.
+package enum ChannelFailure: DataPlaneFailure {
+    /// The target answered a write with an error: it was not applied, and the channel cannot go on.
+    case writeRefused(command: String, database: Int, error: RESPServerError)
+
+    package var description: String {
+        switch self {
+        case .writeRefused(let command, let database, let error):
+            "the target refused \(command) in db \(database) from the source's stream: \(error); "
+                + "nothing after the last checkpoint was applied. Fix the cause on the target (memory, "
+                + "maxmemory policy, read-only replica, ACL), then restart the channel: it continues from there"
+        }
+    }
+
+    package var code: String {
+        switch self {
+        case .writeRefused(_, _, let error): error.code
+        }
+    }
+
+    package var message: String { description }
+
+    package var isRetryable: Bool { false }
+}

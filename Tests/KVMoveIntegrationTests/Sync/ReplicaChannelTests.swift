@@ -1,0 +1,206 @@
+import Foundation
+import KVMoveRESP
+import KVMoveSecret
+import KVMoveSync
+import NIOCore
+import Synchronization
+import Testing
+
+/// The live channel against real redis-server processes: full sync, streaming, continue after faults.
+@Suite("Live sync channel", .enabled(if: RedisServerFixture.shouldRun, RedisServerFixture.skipReason))
+struct ReplicaChannelTests {
+    /// What a source needs for the channel: no 5 s delay before a diskless sync, and a backlog to continue from.
+    static let sourceArguments = ["--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb"]
+
+    /// Runs `body` with a source (seeded by `seed`) and a target.
+    func withServers(
+        _ body: (_ source: RedisServerFixture, _ target: RedisServerFixture) async throws -> Void
+    ) async throws {
+        try await RedisServerFixture.with(arguments: Self.sourceArguments) { source in
+            try await RedisServerFixture.with { target in
+                try await body(source, target)
+            }
+        }
+    }
+
+    /// Writes `SET w:<n> <n>` and `INCR counter` in pipelines of 20 until stopped, recording every `n` the
+    /// source acknowledged.
+    final class Writer: Sendable {
+        let acknowledged = Mutex<[Int]>([])
+        let stop = Atomic<Bool>(false)
+
+        func run(_ source: RedisServerFixture) async throws {
+            let connection = try await source.connect(clientName: "writer")
+            var next = 0
+            while !stop.load(ordering: .relaxed) {
+                var commands: [RESPCommand] = []
+                for n in next..<(next + 20) {
+                    commands.append(RESPCommand("SET", RESPArgument("w:\(n)"), RESPArgument(n)))
+                    commands.append(RESPCommand("INCR", "counter"))
+                }
+                let replies = try await connection.pipeline(commands)
+                let done = (next..<(next + 20)).filter { replies[2 * ($0 - next)].serverError == nil }
+                acknowledged.withLock { $0 += done }
+                next += 20
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            await connection.close()
+        }
+    }
+
+    /// Waits until the channel has applied everything the source has written so far.
+    func waitCaughtUp(_ source: RedisServerFixture, _ status: ChannelStatus, timeout: Duration = .seconds(20))
+        async throws
+    {
+        let control = try await source.connect()
+        let info = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
+        await control.close()
+        let offset = Int64(RedisInfo.fields(info)["master_repl_offset"] ?? "") ?? 0
+        try await waitUntil("the channel applies up to offset \(offset)", timeout: timeout) {
+            (status.snapshot.appliedOffset ?? -1) >= offset
+        }
+    }
+
+    /// Every acknowledged write is on the target, and the counter matches.
+    func expectAllArrived(_ writer: Writer, _ target: RedisServerFixture) async throws {
+        let written = writer.acknowledged.withLock { $0 }
+        #expect(written.count > 100)
+        let connection = try await target.connect()
+        var missing = 0
+        for chunk in stride(from: 0, to: written.count, by: 1000) {
+            let keys = written[chunk..<min(written.count, chunk + 1000)].map { RESPArgument("w:\($0)") }
+            let present = try await connection.send(RESPCommand("EXISTS", arguments: keys)).int ?? 0
+            missing += keys.count - Int(present)
+        }
+        #expect(missing == 0, "\(missing) of \(written.count) acknowledged writes are missing on the target")
+        let counter = try await connection.send(RESPCommand("GET", "counter")).int
+        #expect(counter == Int64(written.count))
+        await connection.close()
+    }
+
+    @Test("writes made during the full sync and during streaming all arrive; the verifier passes")
+    func fullSyncThenStreaming() async throws {
+        try await withServers { source, target in
+            let seeding = try await source.connect()
+            for database in [0, 3] { try await seedEveryType(seeding, database: database) }
+            try await seeding.select(0)
+            for batch in 0..<20 {
+                try await run(
+                    seeding,
+                    (0..<1000).map { RESPCommand("SET", RESPArgument("seed:\(batch):\($0)"), RESPArgument("v\($0)")) })
+            }
+            _ = try await seeding.send(
+                RESPCommand(
+                    "FUNCTION", "LOAD",
+                    "#!lua name=kvtest\nredis.register_function('kvtest_echo', function(keys, args) return args[1] end)"
+                ))
+            await seeding.close()
+
+            let status = ChannelStatus()
+            let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "test")
+            let writer = Writer()
+            async let writes: Void = writer.run(source)
+            let running = Task { try await channel.run(status: status) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            try await Task.sleep(for: .milliseconds(500))
+            writer.stop.store(true, ordering: .relaxed)
+            try await writes
+            try await waitCaughtUp(source, status)
+            try await expectAllArrived(writer, target)
+
+            let report = try await DataPlane(source: source.endpoint, target: target.endpoint).verify { _, _ in }
+            #expect(report.passed, "\(report.summary)")
+            // The function library arrived with FUNCTION RESTORE: the target can call it.
+            let called = try await target.connect().send(RESPCommand("FCALL", "kvtest_echo", "0", "hello"))
+            #expect(called.string == "hello")
+            let snapshot = status.snapshot
+            #expect(snapshot.fullSyncs == 1)
+            #expect(snapshot.fullSyncKeys >= 20_000)
+            #expect(snapshot.errorReplies == 0)
+            running.cancel()
+            _ = await running.result
+        }
+    }
+
+    @Test("a cut connection (CLIENT KILL TYPE replica) continues with +CONTINUE and loses no write")
+    func cutConnectionContinues() async throws {
+        try await withServers { source, target in
+            let status = ChannelStatus()
+            let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "cut")
+            let writer = Writer()
+            async let writes: Void = writer.run(source)
+            let running = Task { try await channel.run(status: status, retryDelay: .milliseconds(50)) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            let control = try await source.connect()
+            for round in 1...3 {
+                try await Task.sleep(for: .milliseconds(300))
+                let killed = try await control.send(RESPCommand("CLIENT", "KILL", "TYPE", "replica")).int ?? 0
+                #expect(killed == 1)
+                try await waitUntil("continued \(round) times", timeout: .seconds(20)) {
+                    status.snapshot.continues >= round && status.snapshot.phase == .streaming
+                }
+            }
+            await control.close()
+            writer.stop.store(true, ordering: .relaxed)
+            try await writes
+            try await waitCaughtUp(source, status)
+            try await expectAllArrived(writer, target)
+            #expect(status.snapshot.fullSyncs == 1, "the backlog had the data: no second full sync")
+            running.cancel()
+            _ = await running.result
+        }
+    }
+
+    @Test("stopped abruptly mid-stream and started again, the channel continues from the target's checkpoint")
+    func abruptStopContinues() async throws {
+        try await withServers { source, target in
+            let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "abrupt")
+            let writer = Writer()
+            async let writes: Void = writer.run(source)
+            let first = ChannelStatus()
+            let running = Task { try await channel.run(status: first) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { first.snapshot.phase == .streaming }
+            try await Task.sleep(for: .milliseconds(300))
+            running.cancel()
+            _ = await running.result
+            try await Task.sleep(for: .milliseconds(200))
+
+            let second = ChannelStatus()
+            let again = Task { try await channel.run(status: second) }
+            writer.stop.store(true, ordering: .relaxed)
+            try await writes
+            try await waitCaughtUp(source, second)
+            try await expectAllArrived(writer, target)
+            #expect(second.snapshot.continues == 1)
+            #expect(second.snapshot.fullSyncs == 0)
+            again.cancel()
+            _ = await again.result
+        }
+    }
+
+    @Test("a target that refuses a write (OOM) stops the channel with the target's error, nothing half-applied")
+    func refusedWriteStops() async throws {
+        try await withServers { source, target in
+            let status = ChannelStatus()
+            let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "oom")
+            let running = Task { try await channel.run(status: status) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            let targetControl = try await target.connect()
+            _ = try await targetControl.send(RESPCommand("CONFIG", "SET", "maxmemory", "1"))
+            let sourceControl = try await source.connect()
+            _ = try await sourceControl.send(RESPCommand("SET", "refused", "value"))
+            let result = await running.result
+            guard case .failure(let error) = result, let failure = error as? ChannelFailure else {
+                Issue.record("expected a ChannelFailure, got \(result)")
+                return
+            }
+            #expect(failure.code == "OOM" || failure.code == "EXECABORT")
+            #expect(failure.description.contains("the target refused"))
+            #expect(status.snapshot.phase == .failed)
+            _ = try await targetControl.send(RESPCommand("CONFIG", "SET", "maxmemory", "0"))
+            #expect(try await targetControl.send(RESPCommand("EXISTS", "refused")).int == 0)
+            await targetControl.close()
+            await sourceControl.close()
+        }
+    }
+}
