@@ -135,30 +135,30 @@ struct AliyunCLI {
         idleFor: String? = nil
     ) -> String {
         let gate = idleFor.map { "\n  cutover:\n    requireIdleSource: { for: \($0) }" } ?? ""
-        """
-        apiVersion: kvmove/v1
-        kind: Migration
-        metadata:
-          name: \(name)
-        spec:
-          provider: aliyun
-          source:
-            region: \(region)
-            instanceId: \(sourceID)
-          target:
-            region: \(region)
-            zone: cn-hangzhou-k
-            vpcId: vpc-bp1app0001
-            vSwitchId: vsw-bp1app0001
-            instanceName: \(name)-new
-            billing:
-              type: PostPaid
-          activeActive:
-            name: \(name)-aa
-          connection:
-            passwordEnv: \(passwordVariable)\(gate)
-          stage: \(stage)
+        return """
+            apiVersion: kvmove/v1
+            kind: Migration
+            metadata:
+              name: \(name)
+            spec:
+              provider: aliyun
+              source:
+                region: \(region)
+                instanceId: \(sourceID)
+              target:
+                region: \(region)
+                zone: cn-hangzhou-k
+                vpcId: vpc-bp1app0001
+                vSwitchId: vsw-bp1app0001
+                instanceName: \(name)-new
+                billing:
+                  type: PostPaid
+              activeActive:
+                name: \(name)-aa
+              connection:
+                passwordEnv: \(passwordVariable)\(gate)
+              stage: \(stage)
 
-        """
+            """
     }
 }
