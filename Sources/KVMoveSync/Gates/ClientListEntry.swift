@@ -25,8 +25,10 @@ package struct ClientListEntry: Sendable, Hashable {
         self.flags = flags
     }
 
-    /// True for a replication link: a replica reading this server's stream (`S`), or this server's own
-    /// link to its master (`M`). Neither is an application's connection.
+    /// True for a replication link, which is never an application's connection.
+    ///
+    /// That is a replica reading this server's stream (flag `S`), or this server's own link to its
+    /// master (flag `M`).
     package var isReplicationLink: Bool { flags.contains("S") || flags.contains("M") }
 
     /// True for a connection accepted less than a second ago that has not run a command yet: it may
