@@ -140,15 +140,10 @@ extension AliyunProvider {
     {
         let tolerance = request.text("TTLToleranceMs").flatMap(Int.init) ?? 2000
         let plane = DataPlane(source: source, target: target)
-        let lastReport = Mutex(ContinuousClock.now - .seconds(1))
+        let throttle = ProgressThrottle(every: .milliseconds(250))
         let report = try await plane.verify(options: Verifier.Options(ttlToleranceMilliseconds: tolerance)) {
             done, total in
-            let due = lastReport.withLock { last in
-                guard done >= total || ContinuousClock.now - last >= .milliseconds(250) else { return false }
-                last = ContinuousClock.now
-                return true
-            }
-            guard due else { return }
+            guard throttle.shouldReport(done: done, total: total) else { return }
             context.progress(
                 StepProgress(
                     fraction: total > 0 ? min(1, Double(done) / Double(total)) : nil,

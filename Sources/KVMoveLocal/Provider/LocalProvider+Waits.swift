@@ -71,18 +71,15 @@ extension LocalProvider {
 
     /// Compares source and target key by key through the data plane, writes the JSON report and records
     /// the result.
-    func verify(source sourceId: String, target targetId: String, _ context: StepContext, _ sandbox: Sandbox)
-        async throws -> StepOutcome
-    {
+    func verify(
+        source sourceId: String, target targetId: String, ttlToleranceMilliseconds tolerance: Int,
+        _ context: StepContext, _ sandbox: Sandbox
+    ) async throws -> StepOutcome {
         let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
-        let lastReport = Mutex(ContinuousClock.now - .seconds(1))
-        let report = try await dataPlane.verify { done, total in
-            let due = lastReport.withLock { last in
-                guard done >= total || ContinuousClock.now - last >= .milliseconds(250) else { return false }
-                last = ContinuousClock.now
-                return true
-            }
-            guard due else { return }
+        let throttle = ProgressThrottle(every: .milliseconds(250))
+        let report = try await dataPlane.verify(options: Verifier.Options(ttlToleranceMilliseconds: tolerance)) {
+            done, total in
+            guard throttle.shouldReport(done: done, total: total) else { return }
             context.progress(
                 StepProgress(
                     fraction: total > 0 ? min(1, Double(done) / Double(total)) : nil,
