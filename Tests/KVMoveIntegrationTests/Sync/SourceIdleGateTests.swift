@@ -93,7 +93,11 @@ struct SourceIdleGateTests {
             #expect(result.summary == "source idle for 1s: no application connected")
             #expect(ContinuousClock.now - started < .seconds(5))
             #expect(writes > 0 && lateWrites > 0, "kvmove wrote during the wait")
-            #expect(seen.allSatisfy { $0.isIdle }, "\(seen.map(\.message))")
+            // On a loaded machine the late kvmove connection can be sampled before it has sent its first
+            // command (unnamed, cmd=NULL, over a second old); the gate then waits longer rather than pass
+            // early. That conservative case is allowed; any other busy sample is a failure.
+            #expect(
+                seen.allSatisfy { $0.isIdle || $0.message.hasSuffix(" name= cmd=NULL") }, "\(seen.map(\.message))")
             #expect(seen.first?.message == "source idle for 0s of 1s")
             #expect(seen.last?.fraction == 1)
         }
