@@ -270,8 +270,7 @@ package struct FakeProvider: Provider {
     }
 
     private func mismatch(_ request: ProviderRequest, _ step: Step) -> ProviderError {
-        ProviderError(
-            source: .local, code: "InvalidAction", message: "\(request.action) does not belong to \(step.id)")
+        .requestMismatch(request, step, source: .local)
     }
 
     @discardableResult

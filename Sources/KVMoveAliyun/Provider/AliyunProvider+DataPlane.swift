@@ -41,8 +41,7 @@ extension AliyunProvider {
         } catch let failure as any DataPlaneFailure {
             throw dataPlaneError(failure, connection: connection)
         }
-        throw ProviderError(
-            source: .kvmove, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+        throw ProviderError.requestMismatch(request, step, source: .kvmove)
     }
 
     /// The error of a data-plane failure; an address that cannot be reached says what to do.

@@ -126,8 +126,7 @@ extension AliyunProvider {
         case (_, .read):
             return try await awaitRead(request, step: step, region: region, context: context)
         default:
-            throw ProviderError(
-                source: .kvmove, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+            throw ProviderError.requestMismatch(request, step, source: .kvmove)
         }
     }
 

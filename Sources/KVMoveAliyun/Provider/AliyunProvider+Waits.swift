@@ -58,8 +58,7 @@ extension AliyunProvider {
             }
             return StepOutcome(summary: "\(id) released")
         default:
-            throw ProviderError(
-                source: .kvmove, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+            throw ProviderError.requestMismatch(request, step, source: .kvmove)
         }
     }
 

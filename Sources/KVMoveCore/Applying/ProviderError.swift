@@ -64,3 +64,13 @@ package struct ProviderError: Error, Sendable, CustomStringConvertible {
         "(\(source.rawValue) \(code)) \(message)" + (requestId.map { " [request id \($0)]" } ?? "")
     }
 }
+
+extension ProviderError {
+    /// A request that the step it came with does not send: the plan and this kvmove disagree.
+    package static func requestMismatch(_ request: ProviderRequest, _ step: Step, source: Source) -> ProviderError {
+        ProviderError(
+            source: source, code: "InvalidAction",
+            message: "\(request.action) does not belong to step \(step.id); the plan was made by another version "
+                + "of kvmove or edited: run kvmove plan again with this version")
+    }
+}

@@ -81,8 +81,7 @@ extension LocalProvider {
     }
 
     private func mismatch(_ request: ProviderRequest, _ step: Step) -> ProviderError {
-        ProviderError(
-            source: .local, code: "InvalidAction", message: "\(request.action) does not belong to step \(step.id)")
+        .requestMismatch(request, step, source: .local)
     }
 
     private func requireSource(_ id: String, _ sandbox: Sandbox) throws -> InstanceRecord {
