@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // The redacting `Secret` value type, shared by Core (requests) and the data plane (passwords). Stdlib only.
@@ -53,6 +54,9 @@ let package = Package(
             dependencies: [
                 "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The Alibaba Cloud provider: ACS3 signer, credentials chain, OpenAPI client, R-KVStore/VPC provider.

@@ -27,15 +27,25 @@ enum SandboxStatusRenderer {
             out += table(rows)
         }
         if !status.groups.isEmpty {
-            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "WORKER"]]
+            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "CHANNEL", "LAG", "OPS/S", "WORKER"]]
             for group in status.groups {
                 let progress =
                     group.progress.map { p in
                         "\(Int((p * 100).rounded()))%"
                             + (group.keysTotal.map { $0 > 0 ? " (\(group.keysDone ?? 0)/\($0) keys)" : "" } ?? "")
                     } ?? "-"
+                var channel = group.channelPhase ?? "-"
+                if let applied = group.appliedOffset { channel += " @\(applied)" }
+                if let eta = group.fullSyncETASeconds, group.channelPhase == "full-sync" {
+                    channel += String(format: " (ETA %.0f s)", eta)
+                }
+                let lag =
+                    group.lagBytes.map { bytes in
+                        "\(bytes) B" + (group.lagSeconds.map { String(format: " / %.1f s", $0) } ?? "")
+                    } ?? "-"
                 rows.append([
-                    group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress,
+                    group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress, channel,
+                    lag, group.opsPerSecond.map { String(format: "%.0f", $0) } ?? "-",
                     group.phase == nil ? "-" : (group.workerRunning ? "running" : "stopped"),
                 ])
             }

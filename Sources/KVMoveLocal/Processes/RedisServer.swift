@@ -97,6 +97,10 @@ package struct RedisServer: Sendable {
             appendonly yes
             appendfsync everysec
             enable-debug-command local
+            # The sync channel: no delay before a snapshot, and a backlog big enough to continue after restarts.
+            repl-diskless-sync-delay 0
+            repl-backlog-size 256mb
+            repl-timeout 120
 
             """
         try AtomicFile.write(Data(config.utf8), to: layout.configFile(id))

@@ -1,6 +1,8 @@
 import Foundation
 import KVMoveCore
+import KVMoveRESP
 import KVMoveSecret
+import KVMoveSync
 
 extension LocalProvider {
     /// Carries out one request; every request is idempotent and a missing resource is a no-op.
@@ -60,7 +62,7 @@ extension LocalProvider {
                 source: planned.sourceInstanceId, target: try text(request, "TargetInstanceId"),
                 required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
         case "RemoveMember":
-            return try await disconnect(try text(request, "TargetInstanceId"), sandbox)
+            return try await disconnect(try text(request, "TargetInstanceId"), context, sandbox)
         case "DeleteInstance":
             return try await releaseSource(try text(request, "InstanceId"), sandbox)
         case "DeleteGroup":
@@ -215,11 +217,15 @@ extension LocalProvider {
 
     // MARK: - Disconnect and release
 
-    private func disconnect(_ targetId: String, _ sandbox: Sandbox) async throws -> StepOutcome {
+    private func disconnect(_ targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
+        -> StepOutcome
+    {
         guard let groupId = try sandbox.store.read().instance(targetId)?.groupId else {
             return StepOutcome(summary: "target \(targetId) already stands alone")
         }
+        let drained = try await drain(groupId: groupId, targetId: targetId, context, sandbox)
         try await sandbox.stopWorker(groupId)
+        if let channel = drained.channel { try? await channel.removeCheckpoint() }
         try await sandbox.store.change { state in
             state.update(group: groupId) { group in
                 group.members.removeAll { $0 == targetId }
@@ -228,7 +234,52 @@ extension LocalProvider {
             state.update(instance: targetId) { $0.groupId = nil }
             state.groups.removeAll { $0.id == groupId && $0.members.isEmpty }
         }
-        return StepOutcome(summary: "sync disconnected; target stands alone")
+        return StepOutcome(summary: "sync disconnected\(drained.summary); target stands alone")
+    }
+
+    /// Waits until the live channel has applied everything the source had written when the step started.
+    ///
+    /// Reads the source's `master_repl_offset` once, then polls the checkpoint the channel keeps in the
+    /// target (written in the same transaction as the writes) until it reaches that offset. A channel that
+    /// never streamed (a scan copy, a failed channel) has nothing to drain.
+    private func drain(groupId: String, targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
+        -> (channel: ReplicaChannel?, summary: String)
+    {
+        let state = try sandbox.store.read()
+        guard let record = state.group(groupId)?.channel, record.target == targetId,
+            let source = state.instance(record.source), source.isLive, let target = state.instance(targetId),
+            record.appliedOffset != nil, record.channelPhase != ChannelRecord.scanCopyPhase
+        else { return (nil, "") }
+        let channel = ReplicaChannel(
+            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target), name: groupId)
+        guard ProcessControl.isAlive(record.pid) else {
+            throw ProviderError(
+                source: .local, code: "ChannelNotRunning",
+                message: "the channel worker of \(groupId) is not running, so writes made since it stopped may "
+                    + "not be on \(targetId); run kvmove sandbox up to restart it, then apply again")
+        }
+        let control = try await channel.source.connect(role: .sync)
+        let info = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
+        await control.close()
+        let goal = Int64(RedisInfo.fields(info)["master_repl_offset"] ?? "") ?? 0
+        let deadline = ContinuousClock.now + drainTimeout
+        while true {
+            try context.checkInterrupted()
+            let applied = try await channel.appliedPosition()?.offset ?? -1
+            if applied >= goal { return (channel, "; drained to source offset \(goal)") }
+            guard ContinuousClock.now < deadline else {
+                throw ProviderError(
+                    source: .local, code: "ChannelNotDrained",
+                    message: "the channel applied up to offset \(applied) of the source's \(goal) within "
+                        + "\(Int(drainTimeout.seconds)) s; sync is still connected. Check kvmove sandbox status "
+                        + "(lag, errors), then apply again", retry: .backoff)
+            }
+            context.progress(
+                StepProgress(
+                    message:
+                        "draining the channel: applied \(max(0, applied)) of \(goal) (\(goal - applied) bytes behind)"))
+            try await Task.sleep(for: pollInterval)
+        }
     }
 
     private func releaseSource(_ id: String, _ sandbox: Sandbox) async throws -> StepOutcome {

@@ -32,8 +32,9 @@ extension LocalProvider {
                         + "\(sandbox.layout.workerLog(groupId).path). Fix the cause, run kvmove sandbox up to "
                         + "restart the channel worker, then apply again")
             case .synchronized:
-                context.progress(StepProgress(fraction: 1, message: "full sync: \(channel.keysDone) keys"))
-                return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)")
+                let lag = channel.lagBytes.map { "; streaming, lag \($0) bytes" } ?? ""
+                context.progress(StepProgress(fraction: 1, message: "full sync: \(channel.keysDone) keys\(lag)"))
+                return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)\(lag)")
             case .initializing:
                 if !ProcessControl.isAlive(channel.pid) {
                     try await sandbox.ensureRunning(sourceId)
@@ -43,7 +44,16 @@ extension LocalProvider {
                         context.progress(StepProgress(message: "the channel worker was not running; restarted it"))
                     }
                 } else {
-                    let counts = channel.keysTotal > 0 ? ": \(channel.keysDone) of \(channel.keysTotal) keys" : ""
+                    var counts = channel.keysTotal > 0 ? ": \(channel.keysDone) of \(channel.keysTotal) keys" : ""
+                    if let bytes = channel.fullSyncBytes, bytes > 0 {
+                        counts +=
+                            ", \(bytes) RDB bytes"
+                            + (channel.fullSyncBytesTotal.map { " of \($0)" } ?? "")
+                            + (channel.fullSyncETASeconds.map { String(format: ", ETA %.0f s", $0) } ?? "")
+                    }
+                    if channel.channelPhase == ChannelStatus.Phase.reconnecting.rawValue {
+                        counts += " (reconnecting: \(channel.message ?? ""))"
+                    }
                     context.progress(StepProgress(fraction: channel.progress, message: "full sync\(counts)"))
                 }
             }

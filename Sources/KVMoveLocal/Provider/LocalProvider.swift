@@ -22,6 +22,8 @@ package struct LocalProvider: Provider {
     private let redisServer: String?
     /// How often long steps poll: the full sync and the idle gate.
     package var pollInterval: Duration = .milliseconds(500)
+    /// How long `disconnect-sync` waits for the channel to apply what the source had written.
+    package var drainTimeout: Duration = .seconds(60)
 
     /// - Parameters:
     ///   - sandboxFor: the sandbox directory of a migration, asked while observing only.

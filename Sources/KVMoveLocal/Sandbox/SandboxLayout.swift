@@ -10,6 +10,7 @@ import Foundation
 /// <root>/instances/<id>/data/        AOF and RDB files
 /// <root>/instances/<id>/redis.log
 /// <root>/groups/<id>/worker.log      the channel worker's output
+/// <root>/groups/<id>/checkpoint.json the channel's applied position (replid, offset, db)
 /// <root>/reports/                    verification reports when apply has no state directory
 /// ```
 package struct SandboxLayout: Sendable, Hashable {
@@ -45,6 +46,9 @@ package struct SandboxLayout: Sendable, Hashable {
     }
 
     package func workerLog(_ id: String) -> URL { groupDirectory(id).appendingPathComponent("worker.log") }
+
+    /// The channel worker's checkpoint: the position it applied, written after the target acknowledged it.
+    package func checkpointFile(_ id: String) -> URL { groupDirectory(id).appendingPathComponent("checkpoint.json") }
 
     /// The name of the environment variable that overrides the sandbox directory.
     package static let environmentVariable = "KVMOVE_SANDBOX"

@@ -169,6 +169,30 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     package var keysTotal: Int
     /// A short message, password-free: what the worker is doing, or why it failed.
     package var message: String?
+    /// The live channel's own phase: `connecting`, `full-sync`, `streaming`, `reconnecting` or `failed`; or
+    /// ``scanCopyPhase`` for a source that refused `PSYNC`.
+    package var channelPhase: String?
+    /// The channel phase of a source copied once with the scan copier: later writes are not carried.
+    package static let scanCopyPhase = "scan-copy"
+    /// The source's replication offset of the last byte applied to the target.
+    package var appliedOffset: Int64?
+    /// The source's `master_repl_offset` when the worker last looked.
+    package var sourceOffset: Int64?
+    /// `sourceOffset - appliedOffset`.
+    package var lagBytes: Int64?
+    /// How long the target has been behind the source (0 while caught up), in seconds.
+    package var lagSeconds: Double?
+    /// Commands of the stream applied per second, over the last report interval.
+    package var opsPerSecond: Double?
+    /// RDB bytes of the current full sync read, and their total when the source announced it.
+    package var fullSyncBytes: Int?
+    package var fullSyncBytesTotal: Int?
+    /// Seconds left in the current full sync, estimated from its rate so far.
+    package var fullSyncETASeconds: Double?
+    /// Full syncs and continues (`+CONTINUE`) since the worker started, and error replies from the target.
+    package var fullSyncs: Int?
+    package var continues: Int?
+    package var errorReplies: Int?
 
     package init(
         source: String,

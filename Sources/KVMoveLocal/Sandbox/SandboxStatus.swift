@@ -31,6 +31,18 @@ package struct SandboxStatus: Codable, Hashable, Sendable {
         /// True when the channel's worker process runs.
         package var workerRunning: Bool
         package var message: String?
+        /// The live channel: its phase (`full-sync`, `streaming`, `reconnecting`, `failed`), the applied and
+        /// source offsets, the lag in bytes and seconds, the applied commands per second, and counts.
+        package var channelPhase: String? = nil
+        package var appliedOffset: Int64? = nil
+        package var sourceOffset: Int64? = nil
+        package var lagBytes: Int64? = nil
+        package var lagSeconds: Double? = nil
+        package var opsPerSecond: Double? = nil
+        package var fullSyncETASeconds: Double? = nil
+        package var fullSyncs: Int? = nil
+        package var continues: Int? = nil
+        package var errorReplies: Int? = nil
     }
 
     package var sandbox: String

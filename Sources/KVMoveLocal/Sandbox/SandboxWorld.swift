@@ -50,7 +50,7 @@ package struct SandboxWorld: Sendable {
     /// Adds missing regions, zones, VPCs and vSwitches; creates missing instances; starts every
     /// live instance whose process is not running; seeds instances whose seeding has not
     /// finished (new ones, or ones interrupted while seeding); restarts dead channel workers of
-    /// groups that still have their target and have not finished the full sync. Instances a
+    /// groups that still have their target (the live channel runs until sync is disconnected). Instances a
     /// migration released stay released.
     package func up(_ spec: SandboxSpec, events: @escaping @Sendable (SandboxEvent) -> Void = { _ in }) async throws {
         _ = try sandbox.server()
@@ -105,7 +105,8 @@ package struct SandboxWorld: Sendable {
         }
 
         for group in try store.read().groups {
-            guard let channel = group.channel, channel.phase != .synchronized,
+            // A live channel must run as long as its target is in the group, not only until the full sync.
+            guard let channel = group.channel, channel.channelPhase != ChannelRecord.scanCopyPhase,
                 group.members.contains(channel.target), !ProcessControl.isAlive(channel.pid)
             else { continue }
             if try await sandbox.ensureWorker(group.id) { events(.workerRestarted(groupId: group.id)) }
@@ -191,7 +192,12 @@ package struct SandboxWorld: Sendable {
                 id: group.id, name: group.name, members: group.members, phase: group.channel?.phase.rawValue,
                 progress: group.channel?.progress, keysDone: group.channel?.keysDone,
                 keysTotal: group.channel?.keysTotal,
-                workerRunning: ProcessControl.isAlive(group.channel?.pid), message: group.channel?.message
+                workerRunning: ProcessControl.isAlive(group.channel?.pid), message: group.channel?.message,
+                channelPhase: group.channel?.channelPhase, appliedOffset: group.channel?.appliedOffset,
+                sourceOffset: group.channel?.sourceOffset, lagBytes: group.channel?.lagBytes,
+                lagSeconds: group.channel?.lagSeconds, opsPerSecond: group.channel?.opsPerSecond,
+                fullSyncETASeconds: group.channel?.fullSyncETASeconds, fullSyncs: group.channel?.fullSyncs,
+                continues: group.channel?.continues, errorReplies: group.channel?.errorReplies
             )
         }
         return SandboxStatus(

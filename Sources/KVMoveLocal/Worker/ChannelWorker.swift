@@ -1,7 +1,11 @@
 import Foundation
 import KVMoveCore
+import KVMoveRESP
 import KVMoveSync
+import Logging
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -11,22 +15,28 @@ import Synchronization
 
 /// The background process behind a group's sync channel, as the cloud runs one per group.
 ///
-/// It copies the source into the target with ``ScanCopier`` (SCAN + DUMP + PTTL, pipelined
-/// RESTORE), writing phase and progress to the sandbox state at most every half second, then
-/// marks the channel `synchronized`. If the copy fails, the phase becomes `failed` with a
-/// password-free message and the worker exits.
+/// It runs the live one-way channel (``ReplicaChannel``): a replica of the source that applies the
+/// source's snapshot to the target and then every write of the command stream, continuing after cut
+/// connections and restarts from the checkpoint the target holds. The process is a supervised
+/// `ServiceGroup` (swift-service-lifecycle) of three services:
 ///
-/// After the copy the worker stays alive and idle, checking every ``pollInterval`` that it is
-/// still wanted, until it is stopped (disconnect, release, `sandbox down`) or its group or
-/// channel goes away. That idle loop is the seam for the live two-way channel, which will
-/// replicate changes in both directions from there on; until it exists, writes made after the
-/// copy are not carried over.
+/// - the channel itself (or, for a source that refuses `PSYNC`, one ``ScanCopier`` copy, after which status
+///   says later writes are not carried);
+/// - the reporter, which writes the channel's phase, full-sync progress, offsets, lag and rate to the
+///   sandbox state every ``progressInterval``, and the applied position to `groups/<id>/checkpoint.json`;
+/// - the watch, which ends the group once the channel is no longer this worker's (disconnect, release,
+///   `sandbox down`).
+///
+/// SIGTERM or SIGINT shut the group down gracefully: the channel stops between two batches (a batch and
+/// its checkpoint are one transaction on the target, so the target holds both or neither), and the worker
+/// writes the target's checkpoint to the file and the state before it exits. A failure that needs
+/// attention sets the phase `failed` with a password-free message, and the worker exits 1.
 package struct ChannelWorker: Sendable {
     package let layout: SandboxLayout
     package let groupId: String
-    /// How often the idle worker checks that it is still wanted.
+    /// How often the watch checks that the worker is still wanted.
     package var pollInterval: Duration = .seconds(1)
-    /// How often copy progress is written to the state.
+    /// How often status is written to the state.
     package var progressInterval: Duration = .milliseconds(500)
 
     package init(layout: SandboxLayout, groupId: String) {
@@ -34,51 +44,97 @@ package struct ChannelWorker: Sendable {
         self.groupId = groupId
     }
 
-    private var store: SandboxStore { SandboxStore(layout: layout) }
+    var store: SandboxStore { SandboxStore(layout: layout) }
 
     /// Runs the worker until it is stopped or its work is gone; returns the exit code.
     package func run(log: @escaping @Sendable (String) -> Void = { print($0) }) async -> Int32 {
         let me = getpid()
-        let start: (ChannelRecord, Bool)?
+        let claimed: ChannelRecord?
         do {
-            start = try await store.change { state -> (ChannelRecord, Bool)? in
-                guard let group = state.group(groupId), var channel = group.channel else { return nil }
-                if let pid = channel.pid, pid != me, ProcessControl.isAlive(pid) { return nil }
-                channel.pid = me
-                let copy = channel.phase != .synchronized
-                if copy {
-                    channel.phase = .initializing
-                    channel.message = "starting the full sync"
-                }
-                let recorded = channel
-                state.update(group: groupId) { $0.channel = recorded }
-                return (channel, copy)
-            }
+            claimed = try await claim(me)
         } catch {
             log("worker \(groupId): cannot read the sandbox state: \(error)")
             return 1
         }
-        guard let (channel, copy) = start else {
+        guard let channel = claimed else {
             log("worker \(groupId): the group has no channel, or another worker runs it; exiting")
             return 0
         }
         log("worker \(groupId) (pid \(me)): \(channel.source) -> \(channel.target)")
-        if copy {
-            do {
-                try await fullSync(channel)
-            } catch {
-                let message = redacted("\(error)", channel)
-                log("worker \(groupId): full sync failed: \(message)")
-                try? await record {
-                    $0.phase = .failed; $0.message = message
-                }
-                return 1
-            }
+        let endpoints: (source: RedisEndpoint, target: RedisEndpoint)
+        do {
+            endpoints = try self.endpoints(channel)
+        } catch {
+            return await fail(error, channel, log: log)
         }
-        return await idle(me)
+        let live = ReplicaChannel(
+            source: endpoints.source, target: endpoints.target, name: groupId,
+            options: ReplicaChannel.Options())
+        let status = ChannelStatus()
+        let outcome = ExitCodeBox()
+        var logger = Logger(label: "kvmove.worker")
+        logger.logLevel = .notice
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: ChannelService(
+                    worker: self, live: live, status: status, channel: channel, outcome: outcome, log: log),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: ChannelReporter(worker: self, status: status, source: endpoints.source),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
+            .init(
+                service: WantedWatch(worker: self, pid: me),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            log("worker \(groupId): \(redacted("\(error)", channel))")
+        }
+        // The target's checkpoint is the truth: the file and the state end on it.
+        let applied = try? await live.appliedPosition()
+        await ChannelReporter(worker: self, status: status, source: endpoints.source).finish(applied: applied)
+        let code = outcome.value
+        log("worker \(groupId): stopped (\(code == 0 ? "checkpoint saved" : "failed"))")
+        return code
     }
 
-    private func fullSync(_ channel: ChannelRecord) async throws {
+    /// Records this process as the channel's worker, unless another live worker has it.
+    private func claim(_ me: Int32) async throws -> ChannelRecord? {
+        try await store.change { state -> ChannelRecord? in
+            guard let group = state.group(groupId), var channel = group.channel else { return nil }
+            if let pid = channel.pid, pid != me, ProcessControl.isAlive(pid) { return nil }
+            channel.pid = me
+            if channel.phase != .synchronized {
+                channel.phase = .initializing
+                channel.message = "connecting to the source as a replica"
+            }
+            let recorded = channel
+            state.update(group: groupId) { $0.channel = recorded }
+            return channel
+        }
+    }
+
+    /// Sets the phase `failed` with a password-free message; returns the exit code.
+    func fail(_ error: any Error, _ channel: ChannelRecord, log: @escaping @Sendable (String) -> Void) async -> Int32 {
+        let message = redacted("\(error)", channel)
+        log("worker \(groupId): the channel failed: \(message)")
+        try? await record {
+            $0.phase = .failed
+            $0.channelPhase = ChannelStatus.Phase.failed.rawValue
+            $0.message = message
+        }
+        return 1
+    }
+
+    private func endpoints(_ channel: ChannelRecord) throws -> (source: RedisEndpoint, target: RedisEndpoint) {
         let state = try store.read()
         guard let source = state.instance(channel.source), source.isLive else {
             throw ProviderError.sandbox("InvalidInstanceId.NotFound", "source \(channel.source) does not exist")
@@ -87,7 +143,13 @@ package struct ChannelWorker: Sendable {
             throw ProviderError.sandbox("InvalidInstanceId.NotFound", "target \(channel.target) does not exist")
         }
         let sandbox = Sandbox(layout: layout, worker: WorkerLauncher(executable: ""))
-        let copier = ScanCopier(source: try sandbox.endpoint(source), target: try sandbox.endpoint(target))
+        return (try sandbox.endpoint(source), try sandbox.endpoint(target))
+    }
+
+    /// Copies the source once with the scan copier, for a source that refuses `PSYNC`.
+    func scanCopy(_ channel: ChannelRecord) async throws {
+        let (source, target) = try endpoints(channel)
+        let copier = ScanCopier(source: source, target: target)
         let latest = Mutex<CopyProgress?>(nil)
         let reporter = Task {
             var written: CopyProgress?
@@ -115,22 +177,21 @@ package struct ChannelWorker: Sendable {
             $0.keysDone = report.keys
             $0.keysTotal = max($0.keysTotal, report.keys)
             $0.message =
-                "full sync finished: \(report.keys) keys (\(report.bigKeys) big) in \(seconds) s; "
-                + "idle until the live channel exists"
+                "copied once with SCAN + DUMP/RESTORE: \(report.keys) keys (\(report.bigKeys) big) in \(seconds) s; "
+                + "the source refused PSYNC, so writes made on it after the copy are not carried"
         }
     }
 
-    private func idle(_ me: Int32) async -> Int32 {
-        while true {
-            try? await Task.sleep(for: pollInterval)
-            guard let state = try? store.read(), let group = state.group(groupId), let channel = group.channel,
-                channel.pid == me, group.members.contains(channel.target)
-            else { return 0 }
+    /// True while the group's channel is this worker's and its target is still a member.
+    func isWanted(_ me: Int32) -> Bool {
+        guard let state = try? store.read(), let group = state.group(groupId), let channel = group.channel else {
+            return false
         }
+        return channel.pid == me && group.members.contains(channel.target)
     }
 
     /// Changes this worker's channel record, if it is still this group's channel.
-    private func record(_ change: @escaping (inout ChannelRecord) -> Void) async throws {
+    func record(_ change: @escaping (inout ChannelRecord) -> Void) async throws {
         try await store.change { state in
             state.update(group: groupId) { group in
                 guard var channel = group.channel else { return }
@@ -140,7 +201,7 @@ package struct ChannelWorker: Sendable {
         }
     }
 
-    private func redacted(_ text: String, _ channel: ChannelRecord) -> String {
+    func redacted(_ text: String, _ channel: ChannelRecord) -> String {
         var text = text
         for id in [channel.source, channel.target] {
             if let password = try? PasswordFile.read(layout.passwordFile(id)) {
@@ -148,5 +209,15 @@ package struct ChannelWorker: Sendable {
             }
         }
         return text
+    }
+}
+
+/// The worker's exit code, set by whichever service decides it.
+final class ExitCodeBox: Sendable {
+    private let code = Mutex<Int32>(0)
+
+    var value: Int32 {
+        get { code.withLock { $0 } }
+        set { code.withLock { $0 = newValue } }
     }
 }

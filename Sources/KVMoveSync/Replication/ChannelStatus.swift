@@ -25,6 +25,8 @@ package final class ChannelStatus: Sendable {
         package var replicationId: String?
         /// The replication offset of the last byte applied to the target (and checkpointed there).
         package var appliedOffset: Int64?
+        /// The database selected at the applied offset.
+        package var appliedDatabase = 0
         /// Keys of the current full sync applied so far.
         package var fullSyncKeys = 0
         /// RDB bytes of the current full sync read so far.

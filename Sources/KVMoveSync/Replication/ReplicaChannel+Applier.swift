@@ -89,6 +89,7 @@ extension ReplicaChannel {
                         $0.phase = .streaming
                         $0.replicationId = replicationId
                         $0.appliedOffset = applied
+                        $0.appliedDatabase = resume.database
                         $0.continues += 1
                     }
                     return resume.offset
@@ -144,6 +145,7 @@ extension ReplicaChannel {
                 status.update {
                     $0.phase = .streaming
                     $0.appliedOffset = base
+                    $0.appliedDatabase = streamDatabase
                     $0.fullSyncBytes = parser.rdbBytes
                 }
             case .command(let frame):
@@ -283,6 +285,7 @@ extension ReplicaChannel {
             applied = pendingEnd
             status.update {
                 $0.appliedOffset = pendingEnd
+                $0.appliedDatabase = database
                 $0.commandsApplied += count
             }
         }

@@ -94,14 +94,42 @@ struct LocalProviderTests {
             #expect(seen.group?.members == ["r-old0001", target.id])
             #expect(seen.sync?.phase == .synchronized)
             #expect(seen.verification?.passed == true)
-            #expect(try await f.keysPerDatabase(target.id) == [0: 1000, 1: 1000])
+            // The target also holds the channel's checkpoint key in db 0 (verification skips it).
+            #expect(try await f.keysPerDatabase(target.id) == [0: 1001, 1: 1000])
+            let checkpointKey = "__kvmove:sync:\(try #require(seen.group?.id))"
+            let targetConnection = try await f.connect(target.id)
+            #expect(try await targetConnection.send(RESPCommand("EXISTS", RESPArgument(checkpointKey))).int == 1)
             let reports = try FileManager.default.contentsOfDirectory(
                 atPath: f.stateDirectory.appendingPathComponent("reports").path)
             #expect(reports.count == 1 && reports[0].hasPrefix("orders-verify-"))
             #expect(try await f.plan([Fixture.migration(stage: .sync)]).hasChanges == false)
             let group = try #require(try f.state().groups.first)
             let workerPid = try #require(group.channel?.pid)
-            #expect(ProcessControl.isAlive(workerPid), "the worker stays idle after the copy")
+            #expect(ProcessControl.isAlive(workerPid), "the worker keeps streaming after the full sync")
+
+            // Writes made after the full sync arrive: the channel is live, in both dbs.
+            let writer = try await f.connect("r-old0001", name: "app-writer")
+            for i in 0..<200 {
+                _ = try await writer.send(RESPCommand("SET", RESPArgument("live:\(i)"), RESPArgument("v\(i)")))
+            }
+            _ = try await writer.send(RESPCommand("SELECT", 1))
+            _ = try await writer.send(RESPCommand("INCRBY", "live:counter", 7))
+            try await f.eventually("the live writes reach the target") {
+                let a = try await targetConnection.send(RESPCommand("GET", "live:199")).string
+                _ = try await targetConnection.send(RESPCommand("SELECT", 1))
+                let b = try await targetConnection.send(RESPCommand("GET", "live:counter")).string
+                _ = try await targetConnection.send(RESPCommand("SELECT", 0))
+                return a == "v199" && b == "7"
+            }
+            // The last writes before the cutover: the drained disconnect carries them, however late.
+            _ = try await writer.send(RESPCommand("SELECT", 0))
+            for i in 0..<300 {
+                _ = try await writer.send(RESPCommand("SET", RESPArgument("late:\(i)"), RESPArgument("w\(i)")))
+            }
+            await writer.close()
+            let status = try await f.world.status()
+            let streaming = try #require(status.groups.first)
+            #expect(streaming.channelPhase == "streaming")
 
             // Stage cutover: a real client holds the gate, then leaves.
             let client = try await f.connect("r-old0001", name: "app")
@@ -131,7 +159,16 @@ struct LocalProviderTests {
             #expect(gateMessages[(held + 1)...].contains { $0.contains("idle for") })
             #expect(!ProcessControl.isAlive(workerPid), "disconnect stops the worker")
             #expect(try f.record(target.id).groupId == nil)
-            #expect(try await f.keysPerDatabase(target.id) == [0: 1000, 1: 1000], "the target keeps its data")
+            // Every write the source acknowledged is on the target; the checkpoint key is gone with the channel.
+            #expect(
+                try await f.keysPerDatabase(target.id) == [0: 1500, 1: 1001],
+                "the target keeps its data and every write made before the disconnect")
+            #expect(try await targetConnection.send(RESPCommand("EXISTS", RESPArgument(checkpointKey))).int == 0)
+            for i in [0, 150, 299] {
+                #expect(
+                    try await targetConnection.send(RESPCommand("GET", RESPArgument("late:\(i)"))).string == "w\(i)")
+            }
+            await targetConnection.close()
 
             // Stage complete: the source and the group are released.
             let complete = try await f.plan([Fixture.migration(stage: .complete)])

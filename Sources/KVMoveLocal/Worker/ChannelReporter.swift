@@ -1,0 +1,142 @@
+import Foundation
+import KVMoveCore
+import KVMoveRESP
+import KVMoveSync
+import ServiceLifecycle
+
+/// Writes a live channel's status to the sandbox state and its position to the checkpoint file.
+///
+/// Every ``ChannelWorker/progressInterval`` it reads the source's `master_repl_offset` over one
+/// connection it keeps open (a connection opened and closed per sample would look like an application
+/// to the cutover gate), and records phase, full-sync progress and ETA, applied and source offsets, lag in
+/// bytes and seconds (how long the target has not been caught up), and applied commands per second.
+struct ChannelReporter: Service {
+    let worker: ChannelWorker
+    let status: ChannelStatus
+    let source: RedisEndpoint
+
+    /// What one sample measured beyond the channel's own status.
+    struct Sample {
+        var sourceOffset: Int64?
+        var rate: Double?
+        var lag: (bytes: Int64, seconds: Double)?
+        var eta: Double?
+    }
+
+    func run() async throws {
+        var control: RESPConnection?
+        defer { if let control { Task { await control.close() } } }
+        var keysTotal: Int?
+        var previous: (commands: Int, at: ContinuousClock.Instant)?
+        var caughtUpAt = ContinuousClock.now
+        var fullSyncStarted: (syncs: Int, at: ContinuousClock.Instant)?
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: worker.progressInterval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            if control == nil { control = try? await source.connect(role: .sync) }
+            var fields: [String: String] = [:]
+            if let connection = control {
+                do {
+                    fields = RedisInfo.fields(try await connection.send(RESPCommand("INFO")).string ?? "")
+                } catch {
+                    await connection.close()
+                    control = nil
+                }
+            }
+            if keysTotal == nil, !fields.isEmpty {
+                keysTotal = RedisInfo.keysPerDatabase(fields).values.reduce(0, +)
+            }
+            let now = ContinuousClock.now
+            let snapshot = status.snapshot
+            var sample = Sample(sourceOffset: fields["master_repl_offset"].flatMap { Int64($0) })
+            if let previous, now > previous.at {
+                sample.rate = Double(snapshot.commandsApplied - previous.commands) / (now - previous.at).seconds
+            }
+            previous = (snapshot.commandsApplied, now)
+            if let sourceOffset = sample.sourceOffset, let applied = snapshot.appliedOffset,
+                snapshot.phase == .streaming
+            {
+                let bytes = max(0, sourceOffset - applied)
+                if bytes == 0 { caughtUpAt = now }
+                sample.lag = (bytes, bytes == 0 ? 0 : (now - caughtUpAt).seconds)
+            } else {
+                caughtUpAt = now
+            }
+            if snapshot.phase == .fullSync, fullSyncStarted?.syncs != snapshot.fullSyncs {
+                fullSyncStarted = (snapshot.fullSyncs, now)
+            }
+            if snapshot.phase == .fullSync, let started = fullSyncStarted, let total = snapshot.fullSyncBytesTotal,
+                snapshot.fullSyncBytes > 0
+            {
+                let elapsed = (now - started.at).seconds
+                sample.eta = elapsed * Double(max(0, total - snapshot.fullSyncBytes)) / Double(snapshot.fullSyncBytes)
+            }
+            await write(snapshot, sample, keysTotal: keysTotal)
+        }
+    }
+
+    /// The last write, once the channel has stopped: the position is the one the target holds.
+    func finish(applied: ReplicationPosition?) async {
+        var snapshot = status.snapshot
+        if let applied {
+            snapshot.replicationId = applied.replicationId
+            snapshot.appliedOffset = applied.offset
+            snapshot.appliedDatabase = applied.database
+        }
+        await write(snapshot, Sample(), keysTotal: nil, stopped: true)
+    }
+
+    private func write(_ snapshot: ChannelStatus.Snapshot, _ sample: Sample, keysTotal: Int?, stopped: Bool = false)
+        async
+    {
+        if let id = snapshot.replicationId, let offset = snapshot.appliedOffset, snapshot.phase != .fullSync {
+            let checkpoint = ChannelCheckpoint(
+                position: ReplicationPosition(replicationId: id, offset: offset, database: snapshot.appliedDatabase),
+                phase: snapshot.phase.rawValue, savedAt: ISO8601.string(Date()))
+            try? checkpoint.write(to: worker.layout.checkpointFile(worker.groupId))
+        }
+        try? await worker.record { channel in
+            // A scan copy reports its own progress; a failure is recorded by the worker, with its message.
+            guard channel.channelPhase != ChannelRecord.scanCopyPhase, channel.phase != .failed || stopped else {
+                return
+            }
+            channel.channelPhase = snapshot.phase.rawValue
+            channel.appliedOffset = snapshot.appliedOffset
+            if let sourceOffset = sample.sourceOffset { channel.sourceOffset = sourceOffset }
+            channel.lagBytes = sample.lag?.bytes
+            channel.lagSeconds = sample.lag?.seconds
+            channel.opsPerSecond = stopped ? nil : sample.rate ?? channel.opsPerSecond
+            channel.fullSyncBytes = snapshot.fullSyncBytes
+            channel.fullSyncBytesTotal = snapshot.fullSyncBytesTotal
+            channel.fullSyncETASeconds = sample.eta
+            channel.fullSyncs = snapshot.fullSyncs
+            channel.continues = snapshot.continues
+            channel.errorReplies = snapshot.errorReplies
+            if snapshot.fullSyncs > 0 { channel.keysDone = snapshot.fullSyncKeys }
+            switch snapshot.phase {
+            case .connecting:
+                channel.message = stopped ? "stopped" : "connecting to the source as a replica"
+            case .fullSync:
+                channel.phase = .initializing
+                channel.keysTotal = max(keysTotal ?? channel.keysTotal, snapshot.fullSyncKeys)
+                channel.progress =
+                    channel.keysTotal > 0 ? min(0.99, Double(snapshot.fullSyncKeys) / Double(channel.keysTotal)) : 0
+                channel.message = "full sync: \(snapshot.fullSyncKeys) keys applied"
+            case .streaming:
+                channel.phase = .synchronized
+                channel.progress = 1
+                channel.keysTotal = max(channel.keysTotal, channel.keysDone)
+                channel.message =
+                    stopped
+                    ? "stopped at offset \(snapshot.appliedOffset ?? 0); a new worker continues from there"
+                    : "streaming: every write on the source is applied to the target"
+            case .reconnecting:
+                channel.message =
+                    "reconnecting: \(worker.redacted(snapshot.lastError ?? "the connection broke", channel))"
+            case .failed:
+                channel.phase = .failed
+                channel.message = worker.redacted(snapshot.lastError ?? "failed", channel)
+            }
+        }
+    }
+}
