@@ -126,12 +126,18 @@ package struct FakeProvider: Provider {
                     "Verify", [P("SourceId", p.sourceInstanceId), P("TargetId", target)], effect: .read)
             ]
         case .gates(let p):
-            return [
-                request(
-                    "WaitIdle",
-                    [P("InstanceId", p.sourceInstanceId), P("Seconds", String(p.requireIdleSourceSeconds ?? 0))],
-                    effect: .read)
-            ]
+            var requests: [ProviderRequest] = []
+            if let seconds = p.requireIdleSourceSeconds {
+                requests.append(
+                    request(
+                        "WaitIdle", [P("InstanceId", p.sourceInstanceId), P("Seconds", String(seconds))], effect: .read)
+                )
+            }
+            if let seconds = p.maxLagSeconds {
+                requests.append(
+                    request("WaitLag", [P("TargetId", target), P("Seconds", String(seconds))], effect: .read))
+            }
+            return requests
         case .disconnect:
             return [request("RemoveMember", [P("InstanceId", target)])]
         case .releaseInstance(let p):
@@ -224,6 +230,9 @@ package struct FakeProvider: Provider {
                 source: try param(request, "SourceId"), target: try param(request, "TargetId"), context)
         case "WaitIdle":
             return try await checkIdle(try param(request, "InstanceId"), context)
+        case "WaitLag":
+            // The fake's channel has no lag: its sync is instantaneous.
+            return StepOutcome(summary: "channel lag under \(try param(request, "Seconds"))s")
         case "RemoveMember":
             let targetId = try param(request, "InstanceId")
             try await mutate(call) { world in

@@ -143,6 +143,15 @@ struct PlannerTests {
             observed: Observed.syncing(progress: 1, verified: true), expected: [.checkCutoverGates, .disconnectSync]
         ),
         StepCase(
+            label: "sync reached, now cutover with only a lag gate",
+            spec: {
+                var spec = SpecFixtures.spec(stage: .cutover)
+                spec.cutover.maxLagSeconds = 1
+                return spec
+            }(),
+            observed: Observed.syncing(progress: 1, verified: true), expected: [.checkCutoverGates, .disconnectSync]
+        ),
+        StepCase(
             label: "stage cutover converged", spec: SpecFixtures.spec(stage: .cutover, idleSeconds: 30),
             observed: Observed.cutOver(), expected: []
         ),
@@ -188,6 +197,23 @@ struct PlannerTests {
         let keeping = try planner.plan([keep], observed: [keep.name: observed], createdAt: "t")
         #expect(keeping.migrations.first?.steps.map(\.kind) == [.releaseGroup])
         #expect(keeping.migrations.first?.warnings.contains { $0.contains("keeps running") } == true)
+    }
+
+    @Test("the gates step carries both gates from the spec, with a reason for each")
+    func gatesCarryIdleAndLag() throws {
+        var spec = SpecFixtures.spec(stage: .cutover, idleSeconds: 30)
+        spec.cutover.maxLagSeconds = 2
+        let plan = try planner.plan(
+            [spec], observed: [spec.name: Observed.syncing(progress: 1, verified: true)], createdAt: "t")
+        let gates = try #require(plan.steps.first { $0.kind == .checkCutoverGates })
+        guard case .gates(let planned) = gates.planned else {
+            Issue.record("planned values of the gates step: \(gates.planned)")
+            return
+        }
+        #expect(planned.requireIdleSourceSeconds == 30)
+        #expect(planned.maxLagSeconds == 2)
+        #expect(gates.reasons.count == 2)
+        #expect(gates.reasons.last?.contains("less than 2s behind") == true)
     }
 
     @Test("plans exactly the steps still needed", arguments: stepCases)

@@ -59,6 +59,14 @@ import Testing
         #expect(spec.stage == .sync)
     }
 
+    @Test func cutoverMaxLagIsADurationInSeconds() throws {
+        let text = Self.document().replacingOccurrences(
+            of: "requireIdleSource: { for: 45s }", with: "requireIdleSource: { for: 45s }\n    maxLag: 2s")
+        let result = SpecLoader(environment: [:]).load(text: text, file: "specs/lag.yaml")
+        #expect(result.diagnostics.isEmpty, "\(FixtureFiles.render(result.diagnostics))")
+        #expect(result.specs.first?.cutover == CutoverSpec(requireIdleSourceSeconds: 45, maxLagSeconds: 2))
+    }
+
     @Test func multiDocumentDirectoryLoadsInSortedOrder() throws {
         let directory = FixtureFiles.repositoryRoot.appendingPathComponent("examples/multi").path
         let result = SpecLoader(environment: [:]).load(paths: [directory])

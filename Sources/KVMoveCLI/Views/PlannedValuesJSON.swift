@@ -78,6 +78,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("source_instance_id", p.sourceInstanceId)
             put("target_instance_id", p.targetInstanceId)
             f["require_idle_source_seconds"] = p.requireIdleSourceSeconds.map { .int($0) } ?? .null
+            f["max_lag_seconds"] = p.maxLagSeconds.map { .int($0) } ?? .null
             connection(p.connection)
         case .disconnect(let p):
             put("kind", "disconnect")

@@ -2,11 +2,14 @@
 package struct CutoverSpec: Codable, Hashable, Sendable {
     /// The source must have had no client traffic for this many seconds.
     package var requireIdleSourceSeconds: Int?
+    /// The channel must be less than this many seconds behind the source (`cutover.maxLag`).
+    package var maxLagSeconds: Int?
 
-    package init(requireIdleSourceSeconds: Int? = nil) {
+    package init(requireIdleSourceSeconds: Int? = nil, maxLagSeconds: Int? = nil) {
         self.requireIdleSourceSeconds = requireIdleSourceSeconds
+        self.maxLagSeconds = maxLagSeconds
     }
 
     /// True when no gate is declared.
-    package var isEmpty: Bool { requireIdleSourceSeconds == nil }
+    package var isEmpty: Bool { requireIdleSourceSeconds == nil && maxLagSeconds == nil }
 }

@@ -162,16 +162,19 @@ package struct PlannedGates: Codable, Hashable, Sendable {
     package var targetInstanceId: String?
     /// The source must have had no application connected for this many seconds.
     package var requireIdleSourceSeconds: Int?
+    /// The channel must be less than this many seconds behind the source.
+    package var maxLagSeconds: Int?
     /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
     package var connection: ConnectionSpec?
 
     package init(
         sourceInstanceId: String, targetInstanceId: String?, requireIdleSourceSeconds: Int?,
-        connection: ConnectionSpec? = nil
+        maxLagSeconds: Int? = nil, connection: ConnectionSpec? = nil
     ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.requireIdleSourceSeconds = requireIdleSourceSeconds
+        self.maxLagSeconds = maxLagSeconds
         self.connection = connection
     }
 }

@@ -425,7 +425,17 @@ private struct MigrationPlanner {
             )
         }
         guard spec.stage >= .cutover else { return }
-        if let seconds = spec.cutover.requireIdleSourceSeconds {
+        if !spec.cutover.isEmpty {
+            var reasons: [String] = []
+            var risks: [String] = []
+            if let seconds = spec.cutover.requireIdleSourceSeconds {
+                reasons.append("stage cutover requires the source to be idle for \(formatSeconds(seconds))")
+                risks.append("waits until no client but kvmove has been connected to the source for that long")
+            }
+            if let seconds = spec.cutover.maxLagSeconds {
+                reasons.append("stage cutover requires the channel to be less than \(formatSeconds(seconds)) behind")
+                risks.append("waits until the target is less than that far behind the source in three samples in a row")
+            }
             add(
                 Step(
                     migration: name,
@@ -436,9 +446,10 @@ private struct MigrationPlanner {
                     planned: .gates(
                         PlannedGates(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
-                            requireIdleSourceSeconds: seconds, connection: spec.connection)),
-                    reasons: ["stage cutover requires the source to be idle for \(formatSeconds(seconds))"],
-                    risks: ["waits until no client but kvmove has been connected to the source for that long"]
+                            requireIdleSourceSeconds: spec.cutover.requireIdleSourceSeconds,
+                            maxLagSeconds: spec.cutover.maxLagSeconds, connection: spec.connection)),
+                    reasons: reasons,
+                    risks: risks
                 )
             )
         }

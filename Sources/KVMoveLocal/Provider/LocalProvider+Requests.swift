@@ -83,17 +83,32 @@ extension LocalProvider {
                     note: "compares every key both ways; writes a JSON report")
             ]
         case .gates(let p):
-            return [
-                redis(
-                    "WaitForIdleSource",
-                    [
-                        P("InstanceId", p.sourceInstanceId), P("TargetInstanceId", id(p.targetInstanceId, .target)),
-                        P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0)),
-                    ],
-                    note:
-                        "samples client connections about once a second; passes once no application was connected for that long"
-                )
-            ]
+            var requests: [ProviderRequest] = []
+            if let seconds = p.requireIdleSourceSeconds {
+                requests.append(
+                    redis(
+                        "WaitForIdleSource",
+                        [
+                            P("InstanceId", p.sourceInstanceId),
+                            P("TargetInstanceId", id(p.targetInstanceId, .target)), P("For", formatSeconds(seconds)),
+                        ],
+                        note:
+                            "samples client connections about once a second; passes once no application was connected for that long"
+                    ))
+            }
+            if let seconds = p.maxLagSeconds {
+                requests.append(
+                    redis(
+                        "WaitForLag",
+                        [
+                            P("InstanceId", p.sourceInstanceId),
+                            P("TargetInstanceId", id(p.targetInstanceId, .target)), P("MaxLag", formatSeconds(seconds)),
+                        ],
+                        note:
+                            "reads the source's replication offset and times until the channel's checkpoint in the target reaches it; passes after 3 samples in a row under the limit"
+                    ))
+            }
+            return requests
         case .disconnect(let p):
             return [
                 sandbox(

@@ -61,6 +61,12 @@ extension LocalProvider {
             return try await checkIdle(
                 source: planned.sourceInstanceId, target: try text(request, "TargetInstanceId"),
                 required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
+        case "WaitForLag":
+            guard case .gates(let planned) = step.planned, let seconds = planned.maxLagSeconds else {
+                throw mismatch(request, step)
+            }
+            return try await checkLag(
+                target: try text(request, "TargetInstanceId"), maxLag: .seconds(seconds), context, sandbox)
         case "RemoveMember":
             return try await disconnect(try text(request, "TargetInstanceId"), context, sandbox)
         case "DeleteInstance":
@@ -237,48 +243,95 @@ extension LocalProvider {
         return StepOutcome(summary: "sync disconnected\(drained.summary); target stands alone")
     }
 
+    /// The live channel of the group that `targetId` is in, ready to probe; nil when none streams into it.
+    ///
+    /// A channel that never streamed (a scan copy, a failed channel) has nothing to probe. A worker that is
+    /// not running is started again first: the channel must be live for as long as the target is a member.
+    private func liveChannel(_ targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
+        -> (groupId: String, probe: ChannelLagProbe)?
+    {
+        let state = try sandbox.store.read()
+        guard let groupId = state.instance(targetId)?.groupId, let record = state.group(groupId)?.channel,
+            record.target == targetId, let source = state.instance(record.source), source.isLive,
+            let target = state.instance(targetId), record.channelPhase != ChannelRecord.scanCopyPhase,
+            record.phase != .failed
+        else { return nil }
+        if try await sandbox.ensureWorker(groupId) {
+            context.progress(StepProgress(message: "the channel worker was not running; restarted it"))
+        }
+        let probe = ChannelLagProbe(
+            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target),
+            checkpointKey: ReplicaChannel.checkpointPrefix + groupId)
+        return (groupId, probe)
+    }
+
     /// Waits until the live channel has applied everything the source had written when the step started.
     ///
     /// Reads the source's `master_repl_offset` once, then polls the checkpoint the channel keeps in the
-    /// target (written in the same transaction as the writes) until it reaches that offset. A channel that
-    /// never streamed (a scan copy, a failed channel) has nothing to drain.
+    /// target (written in the same transaction as the writes) until it reaches that offset.
     private func drain(groupId: String, targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
         -> (channel: ReplicaChannel?, summary: String)
     {
+        guard let (_, probe) = try await liveChannel(targetId, context, sandbox) else { return (nil, "") }
         let state = try sandbox.store.read()
-        guard let record = state.group(groupId)?.channel, record.target == targetId,
-            let source = state.instance(record.source), source.isLive, let target = state.instance(targetId),
-            record.appliedOffset != nil, record.channelPhase != ChannelRecord.scanCopyPhase
+        guard let record = state.group(groupId)?.channel, let source = state.instance(record.source),
+            let target = state.instance(targetId)
         else { return (nil, "") }
         let channel = ReplicaChannel(
             source: try sandbox.endpoint(source), target: try sandbox.endpoint(target), name: groupId)
-        guard ProcessControl.isAlive(record.pid) else {
-            throw ProviderError(
-                source: .local, code: "ChannelNotRunning",
-                message: "the channel worker of \(groupId) is not running, so writes made since it stopped may "
-                    + "not be on \(targetId); run kvmove sandbox up to restart it, then apply again")
-        }
-        let control = try await channel.source.connect(role: .sync)
-        let info = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
-        await control.close()
-        let goal = Int64(RedisInfo.fields(info)["master_repl_offset"] ?? "") ?? 0
-        let deadline = ContinuousClock.now + drainTimeout
-        while true {
-            try context.checkInterrupted()
-            let applied = try await channel.appliedPosition()?.offset ?? -1
-            if applied >= goal { return (channel, "; drained to source offset \(goal)") }
-            guard ContinuousClock.now < deadline else {
-                throw ProviderError(
-                    source: .local, code: "ChannelNotDrained",
-                    message: "the channel applied up to offset \(applied) of the source's \(goal) within "
-                        + "\(Int(drainTimeout.seconds)) s; sync is still connected. Check kvmove sandbox status "
-                        + "(lag, errors), then apply again", retry: .backoff)
+        do {
+            let goal = try await probe.sourceOffset()
+            let deadline = ContinuousClock.now + drainTimeout
+            while true {
+                try context.checkInterrupted()
+                let applied = try await probe.appliedOffset() ?? -1
+                if applied >= goal {
+                    await probe.close()
+                    return (channel, "; drained to source offset \(goal)")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw ProviderError(
+                        source: .local, code: "ChannelNotDrained",
+                        message: "the channel applied up to offset \(applied) of the source's \(goal) within "
+                            + "\(Int(drainTimeout.seconds)) s; sync is still connected. Check kvmove sandbox status "
+                            + "(lag, errors), then apply again", retry: .backoff)
+                }
+                context.progress(
+                    StepProgress(
+                        message:
+                            "draining the channel: applied \(max(0, applied)) of \(goal) (\(goal - max(0, applied)) bytes behind)"
+                    ))
+                try await Task.sleep(for: .milliseconds(50))
             }
-            context.progress(
-                StepProgress(
-                    message:
-                        "draining the channel: applied \(max(0, applied)) of \(goal) (\(goal - applied) bytes behind)"))
-            try await Task.sleep(for: pollInterval)
+        } catch {
+            await probe.close()
+            throw error
+        }
+    }
+
+    /// The `cutover.maxLag` gate on the live channel into `targetId`.
+    func checkLag(target targetId: String, maxLag: Duration, _ context: StepContext, _ sandbox: Sandbox) async throws
+        -> StepOutcome
+    {
+        guard let (_, probe) = try await liveChannel(targetId, context, sandbox) else {
+            throw ProviderError(
+                source: .local, code: "ChannelNotLive",
+                message: "no live channel streams into \(targetId) (it failed, or the source refused PSYNC and was "
+                    + "copied once), so its lag cannot be measured and later writes are not carried; see kvmove "
+                    + "sandbox status, fix the channel, then apply again")
+        }
+        do {
+            let sample = try await LagGate(maxLag: maxLag).wait(
+                probe: { limit in
+                    try context.checkInterrupted()
+                    return try await probe.measure(limit: limit)
+                },
+                progress: { context.progress(StepProgress(message: $0.message)) })
+            await probe.close()
+            return StepOutcome(summary: sample.message)
+        } catch {
+            await probe.close()
+            throw error
         }
     }
 

@@ -178,32 +178,55 @@ struct MigrationDecoder {
     }
 
     private mutating func decodeCutover(_ cutover: MappingReader) -> CutoverSpec? {
-        cutover.checkKeys(allowed: ["requireIdleSource"], diagnostics: &context.diagnostics)
-        guard let entry = cutover.entry("requireIdleSource") else { return CutoverSpec() }
-        guard let idle = context.mapping(entry, path: "spec.cutover.requireIdleSource") else { return nil }
-        idle.checkKeys(allowed: ["for"], diagnostics: &context.diagnostics)
-        let path = "spec.cutover.requireIdleSource.for"
-        guard let forEntry = idle.required("for", diagnostics: &context.diagnostics) else { return nil }
-        if let scalar = forEntry.value.scalar, scalar.kind != .string, !scalar.isPoisoned {
-            context.record(path, forEntry)
+        cutover.checkKeys(allowed: ["requireIdleSource", "maxLag"], diagnostics: &context.diagnostics)
+        var result = CutoverSpec()
+        var ok = true
+        if let entry = cutover.entry("requireIdleSource") {
+            if let idle = context.mapping(entry, path: "spec.cutover.requireIdleSource") {
+                idle.checkKeys(allowed: ["for"], diagnostics: &context.diagnostics)
+                if let forEntry = idle.required("for", diagnostics: &context.diagnostics),
+                    let seconds = positiveDuration(forEntry, path: "spec.cutover.requireIdleSource.for")
+                {
+                    result.requireIdleSourceSeconds = seconds
+                } else {
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let entry = cutover.entry("maxLag") {
+            if let seconds = positiveDuration(entry, path: "spec.cutover.maxLag") {
+                result.maxLagSeconds = seconds
+            } else {
+                ok = false
+            }
+        }
+        return ok ? result : nil
+    }
+
+    /// A duration like `30s`, `5m` or `1h30m`, greater than zero, in seconds; nil after a diagnostic.
+    private mutating func positiveDuration(_ entry: SpecEntry, path: String) -> Int? {
+        if let scalar = entry.value.scalar, scalar.kind != .string, !scalar.isPoisoned {
+            context.record(path, entry)
             context.diagnostics.report(
                 "\(path) must be a duration like 30s, 5m or 1h30m, found \(scalar.foundDescription)",
-                at: forEntry.value
+                at: entry.value
             )
             return nil
         }
-        guard let text = context.string(forEntry, path: path) else { return nil }
+        guard let text = context.string(entry, path: path) else { return nil }
         guard let seconds = DurationText.seconds(text) else {
             context.diagnostics.report(
                 "\(path) must be a duration like 30s, 5m or 1h30m, found \(quoted(text))",
-                at: forEntry.value
+                at: entry.value
             )
             return nil
         }
         guard seconds > 0 else {
-            context.diagnostics.report("\(path) must be greater than zero, found \(quoted(text))", at: forEntry.value)
+            context.diagnostics.report("\(path) must be greater than zero, found \(quoted(text))", at: entry.value)
             return nil
         }
-        return CutoverSpec(requireIdleSourceSeconds: seconds)
+        return seconds
     }
 }
