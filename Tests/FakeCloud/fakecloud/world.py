@@ -224,11 +224,12 @@ class World:
 
     # -- calls -------------------------------------------------------------------------------------------------
 
-    def record_call(self, action: str, params: dict, status: int, code: str | None, key: str | None) -> None:
+    def record_call(self, action: str, params: dict, status: int, code: str | None, key: str | None,
+                    request_id: str | None = None) -> None:
         shown = {k: ("(redacted)" if k in SECRET_PARAMS else v) for k, v in params.items()}
         self.data["calls"][action] = self.data["calls"].get(action, 0) + 1
         self.data["log"].append({"time": time.time(), "action": action, "params": shown, "status": status,
-                                 "code": code, "access_key_id": key})
+                                 "code": code, "access_key_id": key, "request_id": request_id})
 
     def take_fault(self, action: str) -> dict | None:
         for fault in self.data["faults"]:
