@@ -44,6 +44,33 @@ extension AliyunProvider {
         throw ProviderError.requestMismatch(request, step, source: .kvmove)
     }
 
+    /// Tags the target with the verification's result (`TagResources`), journaling the request id.
+    ///
+    /// A pass that cannot be recorded fails the step: otherwise every later plan would verify again
+    /// without saying why.
+    func recordVerification(_ record: VerificationTag, key: String, on targetId: String, context: StepContext)
+        async throws
+    {
+        let region = context.settings[Self.targetRegionSetting] ?? context.settings[Self.sourceRegionSetting]
+        let response: RPCSender.Response
+        do {
+            response = try await kvstore(
+                "TagResources", region: region,
+                [
+                    ("RegionId", region ?? ""), ("ResourceType", "INSTANCE"), ("ResourceId.1", targetId),
+                    ("Tag.1.Key", key), ("Tag.1.Value", record.value),
+                ].filter { !$0.value.isEmpty })
+        } catch {
+            throw ProviderError(
+                source: error.source, code: error.code,
+                message: "the verification \(record.passed ? "passed" : "failed") (\(record.summary)), but recording "
+                    + "it on \(targetId) failed: \(error.message); the account needs kvstore:TagResources "
+                    + "(examples/aliyun/ram-policy.json); fix that and run apply again",
+                requestId: error.requestId, retry: error.retry, retryAfterSeconds: error.retryAfterSeconds)
+        }
+        if let id = response.requestId { try context.operation("request \(id)") }
+    }
+
     /// The error of a data-plane failure; an address that cannot be reached says what to do.
     func dataPlaneError(_ failure: any DataPlaneFailure, connection: ConnectionSpec) -> ProviderError {
         var message = failure.message
@@ -149,8 +176,13 @@ extension AliyunProvider {
                     message: "verifying: \(done) of \(total) keys"))
         }
         let directory = URL(fileURLWithPath: context.stateDirectory ?? ".kvmove").appendingPathComponent("reports")
-        let file = try report.write(toDirectory: directory, migration: context.migration, date: Date())
+        let finished = Date()
+        let file = try report.write(toDirectory: directory, migration: context.migration, date: finished)
         let shown = DisplayPath.relative(file.path)
+        if let key = request.text("RecordTag"), let targetId = request.text("TargetInstanceId") {
+            let record = VerificationTag(passed: report.passed, at: ISO8601.string(finished), summary: report.summary)
+            try await recordVerification(record, key: key, on: targetId, context: context)
+        }
         guard report.passed else {
             throw ProviderError(
                 source: .redis, code: "VerificationFailed",

@@ -161,8 +161,11 @@ extension AliyunProvider {
                         P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", id(p.targetInstanceId, .target)),
                         P("TTLToleranceMs", String(p.ttlToleranceMilliseconds)),
-                    ] + connection(p.connection),
-                    note: "compares every key both ways over the Redis protocol; writes a JSON report")
+                    ] + connection(p.connection) + [P("RecordTag", Self.verifiedTagKey)],
+                    note: "compares every key both ways over the Redis protocol; writes a JSON report; then records "
+                        + "the result on the target (TagResources ResourceType=INSTANCE ResourceId.1=<target> "
+                        + "Tag.1.Key=\(Self.verifiedTagKey) Tag.1.Value=passed|failed <UTC time> <summary>), so a "
+                        + "plan on any machine sees it")
             ]
         case .gates(let p):
             return [
