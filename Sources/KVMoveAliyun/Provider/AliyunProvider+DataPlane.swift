@@ -16,7 +16,10 @@ extension AliyunProvider {
         }
         let connection = ConnectionSpec(
             passwordEnv: request.text("PasswordEnv"), username: request.text("Username"),
-            address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private)
+            address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private,
+            tls: request.text("TLS").map {
+                ConnectionTLS(caFile: request.text("CAFile"), verifyCertificate: $0 != "no-verify")
+            })
         let source = try await endpoint(
             of: sourceId, region: context.settings[Self.sourceRegionSetting], connection: connection)
         let target = try await endpoint(
@@ -74,6 +77,13 @@ extension AliyunProvider {
     /// The error of a data-plane failure; an address that cannot be reached says what to do.
     func dataPlaneError(_ failure: any DataPlaneFailure, connection: ConnectionSpec) -> ProviderError {
         var message = failure.message
+        if connection.tls != nil, failure.code.uppercased().contains("TLS") || failure.message.contains("certificate") {
+            message +=
+                "; check spec.connection.tls: the instance must have TLS (SSL) enabled, and its certificate must be "
+                + "signed by the CA in spec.connection.tls.caFile (download it from the console) or by a system root"
+        } else if connection.tls == nil, failure.code == "ConnectionClosed" || failure.code == "ProtocolError" {
+            message += "; if the instance has TLS (SSL) enabled, set spec.connection.tls: true"
+        }
         if ["ConnectionRefused", "Timeout", "HostNotFound", "ConnectionFailed"].contains(failure.code) {
             message +=
                 connection.address == .private
@@ -121,7 +131,12 @@ extension AliyunProvider {
             }
             password = Secret(value)
         }
-        return RedisEndpoint(host: host, port: port, username: connection.username, password: password)
+        let tls: RedisEndpoint.TLS =
+            connection.tls.map {
+                // The host is the instance's connection string, so the certificate is checked against that name.
+                .on(serverName: nil, caCertificateFile: $0.caFile, verifyCertificate: $0.verifyCertificate)
+            } ?? .off
+        return RedisEndpoint(host: host, port: port, username: connection.username, password: password, tls: tls)
     }
 
     /// Writes a sentinel key on the source and waits until the target has it, showing both key counts.

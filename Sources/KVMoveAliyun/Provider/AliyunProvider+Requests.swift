@@ -59,6 +59,10 @@ extension AliyunProvider {
             var parameters = [P("Address", spec.address.rawValue)]
             if let env = spec.passwordEnv { parameters.append(P("PasswordEnv", env)) }
             if let username = spec.username { parameters.append(P("Username", username)) }
+            if let tls = spec.tls {
+                parameters.append(P("TLS", tls.verifyCertificate ? "verify" : "no-verify"))
+                if let file = tls.caFile { parameters.append(P("CAFile", file)) }
+            }
             return parameters
         }
         switch step.planned {
