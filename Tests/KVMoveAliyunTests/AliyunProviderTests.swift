@@ -260,4 +260,16 @@ import Testing
         let link = VerificationTag(passed: true, at: "t", summary: "see https://example.com")
         #expect(!link.value.contains("://"))
     }
+
+    @Test(arguments: [
+        nil, ConnectionSpec(),
+        ConnectionSpec(
+            passwordEnv: "P", username: "u", address: .public,
+            tls: ConnectionTLS(caFile: "/etc/ca.pem", verifyCertificate: false)),
+    ])
+    func connectionTravelsInPlanSettingsWithoutSecrets(connection: ConnectionSpec?) {
+        let settings = AliyunProvider.settings(for: connection)
+        #expect(AliyunProvider.connection(from: settings) == connection)
+        #expect(!settings.values.contains { $0.contains("hunter") })
+    }
 }

@@ -109,9 +109,10 @@ extension AliyunProvider {
         engine: (minor: String, capable: Bool)?, direct: Bool, vpc: ObservedVPC?, vSwitch: ObservedVSwitch?,
         all: [String: AliyunInstance], targets: [String: AliyunInstance]
     ) -> ObservedMigration {
-        var seen = ObservedMigration(settings: [
-            Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
-        ])
+        var seen = ObservedMigration(
+            settings: [
+                Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
+            ].merging(Self.settings(for: spec.connection)) { first, _ in first })
         if let source {
             var instance = source.observed(
                 minorVersion: engine?.minor ?? "unknown", syncCapable: engine?.capable ?? true)

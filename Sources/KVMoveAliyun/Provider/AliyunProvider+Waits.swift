@@ -72,6 +72,8 @@ extension AliyunProvider {
     private func waitInstance(_ id: String, step: Step, region: String?, context: StepContext) async throws
         -> StepOutcome
     {
+        // While the target is initialized, the key counts of both, where this machine can reach them.
+        var sourceUnreachable = false
         let instance = try await waitUntil(context, what: "\(id)") { () async throws -> PollState<AliyunInstance> in
             guard let now = try await self.instance(id, region: region) else {
                 if case .releaseInstance = step.planned, let gone = placeholder(id) { return .done(gone) }
@@ -106,6 +108,12 @@ extension AliyunProvider {
                     ? .done(now) : .waiting("\(seen), ChargeType \(now.chargeType)")
             case .disconnect:
                 return settled && now.groupId == nil ? .done(now) : .waiting("\(seen), group \(now.groupId ?? "none")")
+            case .target(let p):
+                if settled { return .done(now) }
+                let counts = await keyCounts(
+                    source: p.sourceInstanceId, target: id, context: context, skipSource: sourceUnreachable)
+                if !counts.sourceReached { sourceUnreachable = true }
+                return .waiting(seen + (counts.text.map { "; \($0)" } ?? ""))
             default:
                 return settled ? .done(now) : .waiting(seen)
             }
