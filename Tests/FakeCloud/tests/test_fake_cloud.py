@@ -159,6 +159,8 @@ def test_faults_throttle_then_5xx_and_calls_are_counted(fake):
 
 
 def test_billing_rename_and_busy_instances(fake):
+    # Ticks long enough that the order is still pending at the second call on a loaded machine.
+    fake.control("POST", "config", {"tick": 0.5})
     call = sdk_client(fake.port, KV)
     call("ModifyInstanceAttribute", InstanceId="r-source0001", InstanceName="orders-renamed")
     call("TransformInstanceChargeType", InstanceId="r-source0001", ChargeType="PrePaid", Period="1")
