@@ -36,7 +36,7 @@ struct AliyunJourneyTests {
             let sourcePort = try await Self.port(of: Self.sourceID, in: cloud)
             _ = try await RedisCommand.send(
                 port: sourcePort, password: AliyunCLI.sourcePassword, ["SET", "before", "1"])
-            // Observe is not retried by the applier (see `observeRetriesThrottling`); these hit the steps.
+            // Observe retries its reads in the client (see `AliyunThrottlingTests`); these faults hit the steps.
             try await cloud.control(
                 "POST", "faults",
                 [

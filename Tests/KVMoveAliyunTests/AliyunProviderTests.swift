@@ -179,7 +179,12 @@ import Testing
               {"InstanceId":"r-t","InstanceName":"a-new","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-h","VpcId":"vpc-app",
                "VSwitchId":"vsw-app","InstanceStatus":"Normal","InstanceClass":"redis.amber.master.2g","EngineVersion":"5.0",
                "ArchitectureType":"standard","ChargeType":"PrePaid","GlobalInstanceId":"gr-1",
-               "Tags":{"Tag":[{"Key":"kvmove:migration","Value":"a"}]}}
+               "Tags":{"Tag":[{"Key":"kvmove:migration","Value":"a"},
+                              {"Key":"kvmove:verified","Value":"passed 2026-12-01T10:00:00Z 3 keys match"}]}},
+              {"InstanceId":"r-x","InstanceName":"b-new","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-h",
+               "InstanceStatus":"Normal","InstanceClass":"redis.amber.master.2g","Tags":{"Tag":[]}},
+              {"InstanceId":"r-gone","InstanceName":"a-new","RegionId":"cn-hangzhou","InstanceStatus":"Released",
+               "Tags":{"Tag":[]}}
             ]}}
             """
         let script = Script([
@@ -206,11 +211,19 @@ import Testing
         #expect(a.sync?.phase == .synchronized)
         #expect(a.targetVPC?.id == "vpc-app")
         #expect(a.targetVSwitch?.zone == "cn-hangzhou-h")
+        #expect(
+            a.verification == ObservedVerification(passed: true, at: "2026-12-01T10:00:00Z", summary: "3 keys match"))
+        // The target's own name is no conflict, nor is a released instance's.
+        #expect(a.nameConflict == nil)
         let b = try #require(seen["b"])
         #expect(b.source?.groupIneligibility?.contains("Community") == true)
         #expect(b.target == nil)
+        #expect(b.verification == nil)
+        // An instance kvmove did not create for b holds b's target name: the planner refuses it.
+        #expect(b.nameConflict?.id == "r-x")
         let actions = await script.calls.map(\.action)
-        // One id-list call for both sources, one tag call, one group list, one VPC and one vSwitch list,
+        // One id-list call for both sources, one listing of the target region, one group list, one VPC and one
+        // vSwitch list,
         // and one DescribeEngineVersion per source.
         #expect(actions.filter { $0 == "DescribeInstances" }.count == 2)
         #expect(actions.filter { $0 == "DescribeGlobalDistributeCache" }.count == 1)
@@ -220,5 +233,43 @@ import Testing
         let urls = await script.calls.map(\.url).joined(separator: "\n")
         #expect(urls.contains("InstanceIds=r-a%2Cr-b"))
         #expect(!urls.contains("do-not-print-me"))
+    }
+
+    @Test(arguments: [
+        ("passed 2026-12-01T10:00:00Z 10 keys match", true, "2026-12-01T10:00:00Z", "10 keys match"),
+        ("failed 2026-12-01T10:00:00Z", false, "2026-12-01T10:00:00Z", ""),
+    ])
+    func verificationTagsAreReadBack(value: String, passed: Bool, at: String, summary: String) throws {
+        let tag = try #require(VerificationTag(value: value))
+        #expect(tag.passed == passed)
+        #expect(tag.at == at)
+        #expect(tag.summary == summary)
+        #expect(VerificationTag(value: tag.value) == tag)
+    }
+
+    @Test(arguments: ["", "passed", "ok 2026-12-01T10:00:00Z", "true"])
+    func otherTagValuesAreNoVerification(value: String) {
+        #expect(VerificationTag(value: value) == nil)
+    }
+
+    @Test func verificationTagValuesFitTheCloudsLimit() {
+        let long = VerificationTag(
+            passed: false, at: "2026-12-01T10:00:00Z", summary: String(repeating: "key differs, ", count: 40))
+        #expect(long.value.count == VerificationTag.maxLength)
+        #expect(long.value.hasPrefix("failed 2026-12-01T10:00:00Z key differs"))
+        let link = VerificationTag(passed: true, at: "t", summary: "see https://example.com")
+        #expect(!link.value.contains("://"))
+    }
+
+    @Test(arguments: [
+        nil, ConnectionSpec(),
+        ConnectionSpec(
+            passwordEnv: "P", username: "u", address: .public,
+            tls: ConnectionTLS(caFile: "/etc/ca.pem", verifyCertificate: false)),
+    ])
+    func connectionTravelsInPlanSettingsWithoutSecrets(connection: ConnectionSpec?) {
+        let settings = AliyunProvider.settings(for: connection)
+        #expect(AliyunProvider.connection(from: settings) == connection)
+        #expect(!settings.values.contains { $0.contains("hunter") })
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KVMoveCore
 
 /// The OpenAPI client: R-KVStore, VPC and STS calls, signed with the chain's credentials.
@@ -39,6 +40,7 @@ package struct AliyunClient: Sendable {
             } catch  where error.isRetryable && attempt < attempts {
                 let backoff = min(10, 0.5 * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
                 let delay = max(backoff, error.retryAfterSeconds ?? 0)
+                Self.retryReport?(RetriedCall(action: action, error: error, attempt: attempt, delaySeconds: delay))
                 do {
                     try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                 } catch {
@@ -49,11 +51,31 @@ package struct AliyunClient: Sendable {
         }
     }
 
+    /// Where a read that failed and is about to be tried again is reported, for the task that made it.
+    ///
+    /// Apply sets it around each request, so the request id and try number of every retried read
+    /// of a step go into the journal; nil (observing for a plan) reports nowhere.
+    @TaskLocal package static var retryReport: (@Sendable (RetriedCall) -> Void)?
+
     /// Tries of a read before its error is given up on.
     package var readAttempts = 6
 
     /// Closes the HTTP connections.
     package func shutdown() async {
         await sender.transport.shutdown()
+    }
+}
+
+/// A call that failed and is about to be tried again.
+package struct RetriedCall: Sendable {
+    package var action: String
+    package var error: ProviderError
+    /// The try that failed: 1 for the first.
+    package var attempt: Int
+    package var delaySeconds: Double
+
+    /// `DescribeInstances try 1: (aliyun Throttling.User) … [request id …]; trying again in 0.4s`.
+    package var summary: String {
+        "\(action) try \(attempt): \(error); trying again in \(String(format: "%.1f", delaySeconds))s"
     }
 }

@@ -27,6 +27,7 @@ package actor CredentialsChain {
     private let sender: RPCSender
     private let endpoints: Endpoints
     private let region: String?
+    private let now: @Sendable () -> Date
     private var source: CredentialSource?
     private var cached: AliyunCredentials?
 
@@ -38,7 +39,8 @@ package actor CredentialsChain {
         region: String? = nil,
         readFile: @escaping @Sendable (String) throws -> [UInt8] = { path in
             Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        }
+        },
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.environment = environment
         self.homeDirectory = homeDirectory
@@ -46,11 +48,12 @@ package actor CredentialsChain {
         self.endpoints = endpoints
         self.region = region
         self.readFile = readFile
+        self.now = now
     }
 
     /// Credentials to sign the next request with: cached, refreshed before they expire.
     package func credentials() async throws -> AliyunCredentials {
-        if let cached, !cached.needsRefresh(at: Date(), margin: refreshMargin) { return cached }
+        if let cached, !cached.needsRefresh(at: now(), margin: refreshMargin) { return cached }
         let source =
             try self.source ?? Self.select(environment: environment, homeDirectory: homeDirectory, readFile: readFile)
         self.source = source

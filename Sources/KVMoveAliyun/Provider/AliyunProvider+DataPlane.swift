@@ -16,7 +16,10 @@ extension AliyunProvider {
         }
         let connection = ConnectionSpec(
             passwordEnv: request.text("PasswordEnv"), username: request.text("Username"),
-            address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private)
+            address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private,
+            tls: request.text("TLS").map {
+                ConnectionTLS(caFile: request.text("CAFile"), verifyCertificate: $0 != "no-verify")
+            })
         let source = try await endpoint(
             of: sourceId, region: context.settings[Self.sourceRegionSetting], connection: connection)
         let target = try await endpoint(
@@ -44,9 +47,43 @@ extension AliyunProvider {
         throw ProviderError.requestMismatch(request, step, source: .kvmove)
     }
 
+    /// Tags the target with the verification's result (`TagResources`), journaling the request id.
+    ///
+    /// A pass that cannot be recorded fails the step: otherwise every later plan would verify again
+    /// without saying why.
+    func recordVerification(_ record: VerificationTag, key: String, on targetId: String, context: StepContext)
+        async throws
+    {
+        let region = context.settings[Self.targetRegionSetting] ?? context.settings[Self.sourceRegionSetting]
+        let response: RPCSender.Response
+        do {
+            response = try await kvstore(
+                "TagResources", region: region,
+                [
+                    ("RegionId", region ?? ""), ("ResourceType", "INSTANCE"), ("ResourceId.1", targetId),
+                    ("Tag.1.Key", key), ("Tag.1.Value", record.value),
+                ].filter { !$0.value.isEmpty })
+        } catch {
+            throw ProviderError(
+                source: error.source, code: error.code,
+                message: "the verification \(record.passed ? "passed" : "failed") (\(record.summary)), but recording "
+                    + "it on \(targetId) failed: \(error.message); the account needs kvstore:TagResources "
+                    + "(examples/aliyun/ram-policy.json); fix that and run apply again",
+                requestId: error.requestId, retry: error.retry, retryAfterSeconds: error.retryAfterSeconds)
+        }
+        if let id = response.requestId { try context.operation("request \(id)") }
+    }
+
     /// The error of a data-plane failure; an address that cannot be reached says what to do.
     func dataPlaneError(_ failure: any DataPlaneFailure, connection: ConnectionSpec) -> ProviderError {
         var message = failure.message
+        if connection.tls != nil, failure.code.uppercased().contains("TLS") || failure.message.contains("certificate") {
+            message +=
+                "; check spec.connection.tls: the instance must have TLS (SSL) enabled, and its certificate must be "
+                + "signed by the CA in spec.connection.tls.caFile (download it from the console) or by a system root"
+        } else if connection.tls == nil, failure.code == "ConnectionClosed" || failure.code == "ProtocolError" {
+            message += "; if the instance has TLS (SSL) enabled, set spec.connection.tls: true"
+        }
         if ["ConnectionRefused", "Timeout", "HostNotFound", "ConnectionFailed"].contains(failure.code) {
             message +=
                 connection.address == .private
@@ -94,7 +131,12 @@ extension AliyunProvider {
             }
             password = Secret(value)
         }
-        return RedisEndpoint(host: host, port: port, username: connection.username, password: password)
+        let tls: RedisEndpoint.TLS =
+            connection.tls.map {
+                // The host is the instance's connection string, so the certificate is checked against that name.
+                .on(serverName: nil, caCertificateFile: $0.caFile, verifyCertificate: $0.verifyCertificate)
+            } ?? .off
+        return RedisEndpoint(host: host, port: port, username: connection.username, password: password, tls: tls)
     }
 
     /// Writes a sentinel key on the source and waits until the target has it, showing both key counts.
@@ -149,8 +191,13 @@ extension AliyunProvider {
                     message: "verifying: \(done) of \(total) keys"))
         }
         let directory = URL(fileURLWithPath: context.stateDirectory ?? ".kvmove").appendingPathComponent("reports")
-        let file = try report.write(toDirectory: directory, migration: context.migration, date: Date())
+        let finished = Date()
+        let file = try report.write(toDirectory: directory, migration: context.migration, date: finished)
         let shown = DisplayPath.relative(file.path)
+        if let key = request.text("RecordTag"), let targetId = request.text("TargetInstanceId") {
+            let record = VerificationTag(passed: report.passed, at: ISO8601.string(finished), summary: report.summary)
+            try await recordVerification(record, key: key, on: targetId, context: context)
+        }
         guard report.passed else {
             throw ProviderError(
                 source: .redis, code: "VerificationFailed",

@@ -3,8 +3,9 @@ import KVMoveCore
 extension AliyunProvider {
     /// Observes every migration, batching what the API can batch.
     ///
-    /// Per region: sources by id list (`DescribeInstances` `InstanceIds`, 30 a call), targets by
-    /// the tag key `kvmove:migration` (`DescribeInstances` `Tag.1.Key`), distributed instances
+    /// Per region: sources by id list (`DescribeInstances` `InstanceIds`, 30 a call), the target
+    /// region's instances (`DescribeInstances`: targets by their tag `kvmove:migration`, the last
+    /// verification by the tag `kvmove:verified`, and name conflicts), distributed instances
     /// (`DescribeGlobalDistributeCache`), VPCs (`DescribeVpcs`) and vSwitches
     /// (`DescribeVSwitches`), all page by page (50 a page). Per source, only what has no batch
     /// form: `DescribeEngineVersion` (minor version), and `DescribeDBInstanceNetInfo` for
@@ -27,14 +28,20 @@ extension AliyunProvider {
         }
         let names = Set(specs.map(\.name))
         var targets: [String: AliyunInstance] = [:]
+        // Every live instance of a target region, by name: a target name taken by an instance kvmove did not
+        // create for that migration is refused at plan time.
+        var byName: [String: [String: [AliyunInstance]]] = [:]
         for region in Set(specs.map(\.target.region)).sorted() {
-            let items = try await pages(
-                "DescribeInstances", region: region, [("RegionId", region), ("Tag.1.Key", Self.tagKey)]
-            ) { $0["Instances"]["KVStoreInstance"].array }
+            // The whole region, page by page, rather than a tag filter: the listing carries every instance's tags
+            // (so targets are found by `kvmove:migration=<name>`) and names (for conflicts) in one batch.
+            let items = try await pages("DescribeInstances", region: region, [("RegionId", region)]) {
+                $0["Instances"]["KVStoreInstance"].array
+            }
             for item in items {
-                guard let instance = AliyunInstance(item), let name = instance.tags[Self.tagKey], names.contains(name),
-                    instance.status != "Released", instance.status != "Flushing"
+                guard let instance = AliyunInstance(item), instance.status != "Released", instance.status != "Flushing"
                 else { continue }
+                byName[region, default: [:]][instance.name, default: []].append(instance)
+                guard let name = instance.tags[Self.tagKey], names.contains(name) else { continue }
                 targets[name] = instance
             }
         }
@@ -91,6 +98,8 @@ extension AliyunProvider {
                 spec, source: sources[spec.source.instanceId], target: targets[spec.name], groups: groups,
                 engine: engines[spec.source.instanceId], direct: direct[spec.source.instanceId] ?? false,
                 vpc: vpcs[spec.target.vpcId], vSwitch: vSwitches[spec.target.vSwitchId], all: sources, targets: targets)
+            result[spec.name]?.nameConflict = byName[spec.target.region]?[spec.target.instanceName]?
+                .first { $0.tags[Self.tagKey] != spec.name }?.observed()
         }
         return result
     }
@@ -100,9 +109,10 @@ extension AliyunProvider {
         engine: (minor: String, capable: Bool)?, direct: Bool, vpc: ObservedVPC?, vSwitch: ObservedVSwitch?,
         all: [String: AliyunInstance], targets: [String: AliyunInstance]
     ) -> ObservedMigration {
-        var seen = ObservedMigration(settings: [
-            Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
-        ])
+        var seen = ObservedMigration(
+            settings: [
+                Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
+            ].merging(Self.settings(for: spec.connection)) { first, _ in first })
         if let source {
             var instance = source.observed(
                 minorVersion: engine?.minor ?? "unknown", syncCapable: engine?.capable ?? true)
@@ -136,6 +146,7 @@ extension AliyunProvider {
                 billing = spec.target.billing
             }
             seen.target = target.observed(minorVersion: "", billing: billing)
+            seen.verification = target.tags[Self.verifiedTagKey].flatMap { VerificationTag(value: $0) }?.observed
             if seen.group == nil, let groupId = target.groupId, let info = groups[groupId] {
                 seen.group = ObservedGroup(
                     id: groupId, name: info.name, members: info.members.map(\.id), tags: [Self.tagKey: spec.name],

@@ -59,6 +59,10 @@ extension AliyunProvider {
             var parameters = [P("Address", spec.address.rawValue)]
             if let env = spec.passwordEnv { parameters.append(P("PasswordEnv", env)) }
             if let username = spec.username { parameters.append(P("Username", username)) }
+            if let tls = spec.tls {
+                parameters.append(P("TLS", tls.verifyCertificate ? "verify" : "no-verify"))
+                if let file = tls.caFile { parameters.append(P("CAFile", file)) }
+            }
             return parameters
         }
         switch step.planned {
@@ -161,8 +165,11 @@ extension AliyunProvider {
                         P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", id(p.targetInstanceId, .target)),
                         P("TTLToleranceMs", String(p.ttlToleranceMilliseconds)),
-                    ] + connection(p.connection),
-                    note: "compares every key both ways over the Redis protocol; writes a JSON report")
+                    ] + connection(p.connection) + [P("RecordTag", Self.verifiedTagKey)],
+                    note: "compares every key both ways over the Redis protocol; writes a JSON report; then records "
+                        + "the result on the target (TagResources ResourceType=INSTANCE ResourceId.1=<target> "
+                        + "Tag.1.Key=\(Self.verifiedTagKey) Tag.1.Value=passed|failed <UTC time> <summary>), so a "
+                        + "plan on any machine sees it")
             ]
         case .gates(let p):
             return [

@@ -8,9 +8,17 @@ extension AliyunProvider {
     package func send(_ request: ProviderRequest, for step: Step, in context: StepContext) async throws
         -> StepOutcome
     {
+        // Reads retried inside the client (throttling, 5xx) are journaled with their request ids.
+        let journal: @Sendable (RetriedCall) -> Void = { retried in
+            try? context.operation("retried \(retried.summary)")
+        }
         do {
-            if request.service == Self.redis { return try await sendDataPlane(request, step: step, context: context) }
-            return try await sendAPI(request, step: step, context: context)
+            return try await AliyunClient.$retryReport.withValue(journal) {
+                if request.service == Self.redis {
+                    return try await sendDataPlane(request, step: step, context: context)
+                }
+                return try await sendAPI(request, step: step, context: context)
+            }
         } catch let error as ProviderError {
             throw error
         } catch let error as CancellationError {

@@ -28,6 +28,7 @@ extension AliyunProvider {
                 }
             } catch let error as ProviderError where error.isRetryable {
                 context.progress(StepProgress(message: "waiting for \(what): \(error.code), polling again"))
+                try? context.operation("poll of \(what) failed, polling again: \(error)")
                 if let hint = error.retryAfterSeconds { pause = max(pause, .milliseconds(Int(hint * 1000))) }
             }
             try await Task.sleep(for: pause)
@@ -71,6 +72,8 @@ extension AliyunProvider {
     private func waitInstance(_ id: String, step: Step, region: String?, context: StepContext) async throws
         -> StepOutcome
     {
+        // While the target is initialized, the key counts of both, where this machine can reach them.
+        var sourceUnreachable = false
         let instance = try await waitUntil(context, what: "\(id)") { () async throws -> PollState<AliyunInstance> in
             guard let now = try await self.instance(id, region: region) else {
                 if case .releaseInstance = step.planned, let gone = placeholder(id) { return .done(gone) }
@@ -105,6 +108,12 @@ extension AliyunProvider {
                     ? .done(now) : .waiting("\(seen), ChargeType \(now.chargeType)")
             case .disconnect:
                 return settled && now.groupId == nil ? .done(now) : .waiting("\(seen), group \(now.groupId ?? "none")")
+            case .target(let p):
+                if settled { return .done(now) }
+                let counts = await keyCounts(
+                    source: p.sourceInstanceId, target: id, context: context, skipSource: sourceUnreachable)
+                if !counts.sourceReached { sourceUnreachable = true }
+                return .waiting(seen + (counts.text.map { "; \($0)" } ?? ""))
             default:
                 return settled ? .done(now) : .waiting(seen)
             }

@@ -21,6 +21,8 @@ package struct AliyunProvider: Provider {
     static let redis = "redis"
     /// The tag that marks what kvmove created for a migration.
     static let tagKey = Tags.migration
+    /// The tag on the target that records the last data verification (``VerificationTag``).
+    static let verifiedTagKey = "kvmove:verified"
     /// The plan setting that holds the source's region (group calls go there too).
     static let sourceRegionSetting = "sourceRegion"
     /// The plan setting that holds the target's region.

@@ -20,12 +20,17 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
         func tags(_ tags: [String: String]) {
             f["tags"] = .object(tags)
         }
-        /// `connection`: the password variable's name (never the password), the username and the address, when given.
+        /// `connection`: the password variable's name (never the password), the username, the address and TLS, when given.
         func connection(_ connection: ConnectionSpec?) {
             guard let connection else { return }
             var object = ["address": connection.address.rawValue]
             if let name = connection.passwordEnv { object["password_env"] = name }
             if let username = connection.username { object["username"] = username }
+            if let tls = connection.tls {
+                object["tls"] = "on"
+                if let file = tls.caFile { object["tls_ca_file"] = file }
+                object["tls_verify_certificate"] = String(tls.verifyCertificate)
+            }
             f["connection"] = .object(object)
         }
         switch planned {

@@ -16,10 +16,15 @@ package struct ConnectionSpec: Codable, Hashable, Sendable {
     /// The account name, for ACL accounts; nil logs in with the password alone.
     package var username: String?
     package var address: Address
+    /// TLS settings; nil connects over plain TCP.
+    package var tls: ConnectionTLS?
 
-    package init(passwordEnv: String? = nil, username: String? = nil, address: Address = .private) {
+    package init(
+        passwordEnv: String? = nil, username: String? = nil, address: Address = .private, tls: ConnectionTLS? = nil
+    ) {
         self.passwordEnv = passwordEnv
         self.username = username
         self.address = address
+        self.tls = tls
     }
 }

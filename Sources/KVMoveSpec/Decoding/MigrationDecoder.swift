@@ -1,3 +1,4 @@
+import Foundation
 import KVMoveCore
 
 /// Decodes the body of a `kind: Migration` document into a ``MigrationSpec``.
@@ -129,9 +130,11 @@ struct MigrationDecoder {
         return name.map(GroupSpec.init(name:))
     }
 
-    /// `spec.connection`: `passwordEnv` (an environment variable name), `username`, `address` (private | public).
+    /// `spec.connection`: `passwordEnv` (an environment variable name), `username`, `address` (private | public),
+    /// `tls` (a boolean, or a mapping with `caFile` and `verifyCertificate`).
     private mutating func decodeConnection(_ connection: MappingReader) -> ConnectionSpec? {
-        connection.checkKeys(allowed: ["passwordEnv", "username", "address"], diagnostics: &context.diagnostics)
+        connection.checkKeys(
+            allowed: ["passwordEnv", "username", "address", "tls"], diagnostics: &context.diagnostics)
         var result = ConnectionSpec()
         var ok = true
         if let entry = connection.entry("passwordEnv") {
@@ -167,7 +170,63 @@ struct MigrationDecoder {
                 ok = false
             }
         }
+        if let entry = connection.entry("tls") {
+            switch decodeTLS(entry) {
+            case .some(let tls): result.tls = tls
+            case .none: ok = false
+            }
+        }
         return ok ? result : nil
+    }
+
+    /// Decodes `spec.connection.tls`; `.some(nil)` for `false`, nil after reporting a problem.
+    ///
+    /// `true` verifies against the system's trust roots, `false` is plain TCP, and a mapping has `caFile`
+    /// (a PEM file, relative to the spec file) and `verifyCertificate` (default true).
+    private mutating func decodeTLS(_ entry: SpecEntry) -> ConnectionTLS?? {
+        let path = "spec.connection.tls"
+        if let scalar = entry.value.scalar {
+            guard case .boolean = scalar.kind else {
+                context.record(path, entry)
+                context.diagnostics.report(
+                    "\(path) must be true, false, or a mapping with caFile and verifyCertificate, found "
+                        + quoted(scalar.text),
+                    at: entry.value)
+                return nil
+            }
+            return context.boolean(entry, path: path).map { $0 ? ConnectionTLS() : nil }
+        }
+        guard let tls = context.mapping(entry, path: path) else { return nil }
+        tls.checkKeys(allowed: ["caFile", "verifyCertificate"], diagnostics: &context.diagnostics)
+        var result = ConnectionTLS()
+        var ok = true
+        if let file = tls.entry("caFile") {
+            if let name = context.string(file, path: "\(path).caFile"), !name.isEmpty {
+                let directory = URL(fileURLWithPath: context.diagnostics.file).deletingLastPathComponent()
+                let resolved =
+                    name.hasPrefix("/") ? name : directory.appendingPathComponent(name).standardizedFileURL.path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    result.caFile = resolved
+                } else {
+                    ok = false
+                    context.diagnostics.report(
+                        "\(path).caFile names \(quoted(name)), which is not a file (looked for \(resolved)); give the "
+                            + "PEM file of the CA certificate, relative to this spec file",
+                        at: file.value)
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let verify = tls.entry("verifyCertificate") {
+            if let value = context.boolean(verify, path: "\(path).verifyCertificate") {
+                result.verifyCertificate = value
+            } else {
+                ok = false
+            }
+        }
+        return ok ? .some(result) : nil
     }
 
     static func isEnvironmentName(_ name: String) -> Bool {

@@ -382,6 +382,41 @@ def delete_instance(world: World, params: dict) -> dict:
     return {}
 
 
+def _resource_ids(params: dict) -> list[str]:
+    ids = [params[f"ResourceId.{n}"] for n in range(1, 51) if params.get(f"ResourceId.{n}")]
+    if not ids:
+        raise missing("ResourceId.1")
+    return ids
+
+
+def tag_resources(world: World, params: dict) -> dict:
+    """Adds tags to instances; a key the instance already has gets the new value."""
+    require(params, "RegionId", "ResourceType")
+    if params["ResourceType"].upper() != "INSTANCE":
+        raise invalid("ResourceType")
+    tags = tags_of(params)
+    if not tags:
+        raise missing("Tag.1.Key")
+    for key, value in tags.items():
+        if len(key) > 128 or len(value) > 128 or key.startswith(("aliyun", "acs:")) or "://" in key + value:
+            raise ApiError(400, "InvalidTag.Format", f"The tag {key!r} is not valid.")
+    instances = [existing(world, i) for i in _resource_ids(params)]
+    for instance in instances:
+        if instance["RegionId"] != params["RegionId"]:
+            raise not_found(instance["InstanceId"])
+        instance["Tags"].update(tags)
+    return {}
+
+
+def untag_resources(world: World, params: dict) -> dict:
+    require(params, "RegionId", "ResourceType")
+    keys = [params[f"TagKey.{n}"] for n in range(1, 21) if params.get(f"TagKey.{n}")]
+    for instance in [existing(world, i) for i in _resource_ids(params)]:
+        for key in (list(instance["Tags"]) if params.get("All", "").lower() == "true" else keys):
+            instance["Tags"].pop(key, None)
+    return {}
+
+
 def _p(*names: str) -> set[str]:
     return COMMON | set(names)
 
@@ -419,4 +454,7 @@ ACTIONS = {
         "InstanceId", "ChargeType", "Period", "AutoPay", "AutoRenew", "AutoRenewPeriod", "CouponNo"), True),
     "RemoveSubInstance": (remove_sub_instance, _p("InstanceId"), True),
     "DeleteInstance": (delete_instance, _p("InstanceId", "GlobalInstanceId"), True),
+    "TagResources": (tag_resources, _p("ResourceType", *(f"ResourceId.{n}" for n in range(1, 51))), True),
+    "UntagResources": (untag_resources, _p("ResourceType", "All", *(f"ResourceId.{n}" for n in range(1, 51)),
+                                           *(f"TagKey.{n}" for n in range(1, 21))), True),
 }

@@ -3,6 +3,9 @@
 The fake's group channel is plain Redis replication from the group's first member into each later child
 (`REPLICAOF` on the child, with `replica-read-only no` so the child stays writable as a real child is). It is
 one-way: writes on a child do not reach the source. `RemoveSubInstance` drops it with `REPLICAOF NO ONE`.
+
+An instance started with `tls` files (`cert_file`, `key_file`, `ca_file`) listens with TLS only, as an
+SSL-enabled cloud instance does, and replicates over TLS.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 
@@ -48,9 +52,13 @@ def _read_reply(stream) -> object:
     raise RuntimeError(f"unexpected reply {line!r}")
 
 
-def command(port: int, password: str | None, *args: str, timeout: float = 2.0) -> object:
+def command(port: int, password: str | None, *args: str, timeout: float = 2.0, tls: dict | None = None) -> object:
     """Sends one command (after AUTH) to the server on 127.0.0.1:port and returns its reply."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as plain:
+        conn = plain
+        if tls:
+            context = ssl.create_default_context(cafile=tls["ca_file"])
+            conn = context.wrap_socket(plain, server_hostname="127.0.0.1")
         stream = conn.makefile("rb")
         commands = ([("AUTH", password)] if password else []) + [("CLIENT", "SETNAME", "kvmove-fakecloud"), args]
         conn.sendall(b"".join(_encode(*item) for item in commands))
@@ -58,17 +66,18 @@ def command(port: int, password: str | None, *args: str, timeout: float = 2.0) -
         return replies[-1]
 
 
-def is_alive(pid: int | None, port: int | None, password: str | None) -> bool:
+def is_alive(pid: int | None, port: int | None, password: str | None, tls: dict | None = None) -> bool:
     if not pid or not port:
         return False
     try:
         os.kill(pid, 0)
-        return command(port, password, "PING", timeout=0.5) == "PONG"
+        return command(port, password, "PING", timeout=0.5, tls=tls) == "PONG"
     except (OSError, RuntimeError, ConnectionError):
         return False
 
 
-def start(executable: str, directory: str, password: str | None, port: int | None = None) -> tuple[int, int]:
+def start(executable: str, directory: str, password: str | None, port: int | None = None,
+          tls: dict | None = None) -> tuple[int, int]:
     """Starts a redis-server (its own session, so it outlives a killed fake) and returns (pid, port)."""
     os.makedirs(directory, exist_ok=True)
     last = ""
@@ -79,11 +88,16 @@ def start(executable: str, directory: str, password: str | None, port: int | Non
                      "--replica-read-only", "no"]
         if password:
             arguments += ["--requirepass", password]
+        if tls:
+            arguments[1:3] = ["--port", "0"]
+            arguments += ["--tls-port", str(chosen), "--tls-cert-file", tls["cert_file"], "--tls-key-file",
+                          tls["key_file"], "--tls-ca-cert-file", tls["ca_file"], "--tls-auth-clients", "no",
+                          "--tls-replication", "yes"]
         process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 10
         while time.time() < deadline and process.poll() is None:
-            if is_alive(process.pid, chosen, password):
+            if is_alive(process.pid, chosen, password, tls):
                 return process.pid, chosen
             time.sleep(0.02)
         if process.poll() is None:
@@ -111,12 +125,13 @@ def stop(pid: int | None, directory: str | None = None) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def replicate(port: int, password: str | None, master_port: int, master_password: str | None) -> None:
+def replicate(port: int, password: str | None, master_port: int, master_password: str | None,
+              tls: dict | None = None) -> None:
     """Makes the server on `port` a replica of the one on `master_port` (the fake group's channel)."""
     if master_password:
-        command(port, password, "CONFIG", "SET", "masterauth", master_password)
-    command(port, password, "REPLICAOF", "127.0.0.1", str(master_port))
+        command(port, password, "CONFIG", "SET", "masterauth", master_password, tls=tls)
+    command(port, password, "REPLICAOF", "127.0.0.1", str(master_port), tls=tls)
 
 
-def stop_replicating(port: int, password: str | None) -> None:
-    command(port, password, "REPLICAOF", "NO", "ONE")
+def stop_replicating(port: int, password: str | None, tls: dict | None = None) -> None:
+    command(port, password, "REPLICAOF", "NO", "ONE", tls=tls)

@@ -155,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
             with world.lock:
                 world.advance()
                 result = handler(world, business)
-                world.record_call(action, business, 200, None, signer.access_key_id if signer else None)
+                world.record_call(action, business, 200, None, signer.access_key_id if signer else None, rid)
                 world.save()
                 carried_out = True
             if fault and fault["kind"] == "after_error":  # carried out, then the answer is lost
@@ -166,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
             with world.lock:
                 if not carried_out:
                     world.record_call(action, {k: v for k, v in params.items() if k not in PROTOCOL_PARAMS},
-                                      error.status, error.code, signer.access_key_id if signer else None)
+                                      error.status, error.code, signer.access_key_id if signer else None, rid)
                 else:
                     world.data["log"][-1]["answered"] = {"status": error.status, "code": error.code}
                 world.save()

@@ -72,9 +72,10 @@ class World:
         for instance in self.data["instances"].values():
             if not instance.get("_backed"):
                 continue
-            if not redis_backend.is_alive(instance.get("_pid"), instance.get("Port"), instance.get("_password")):
+            tls = instance.get("_tls")
+            if not redis_backend.is_alive(instance.get("_pid"), instance.get("Port"), instance.get("_password"), tls):
                 pid, port = redis_backend.start(self.redis_server, instance["_dir"], instance.get("_password"),
-                                                instance.get("Port"))
+                                                instance.get("Port"), tls)
                 instance["_pid"], instance["Port"] = pid, port
         for instance in self.data["instances"].values():
             self._sync_replication(instance)
@@ -151,8 +152,11 @@ class World:
         instance["_password"] = password
         instance["_backed"] = backed
         instance["_dir"] = os.path.join(self.work_dir, instance_id)
+        # An SSL-enabled instance: `POST /__fake/config {"redis_tls": {cert_file, key_file, ca_file}}` first.
+        instance["_tls"] = self.data["config"].get("redis_tls") if backed else None
         if backed:
-            instance["_pid"], instance["Port"] = redis_backend.start(self.redis_server, instance["_dir"], password)
+            instance["_pid"], instance["Port"] = redis_backend.start(self.redis_server, instance["_dir"], password,
+                                                                     tls=instance["_tls"])
         else:
             instance["Port"] = instance.get("Port") or 6379
         self.data["instances"][instance_id] = instance
@@ -169,9 +173,10 @@ class World:
             return
         try:
             if master and master.get("_backed"):
-                redis_backend.replicate(instance["Port"], instance["_password"], master["Port"], master["_password"])
+                redis_backend.replicate(instance["Port"], instance["_password"], master["Port"], master["_password"],
+                                        instance.get("_tls"))
             else:
-                redis_backend.stop_replicating(instance["Port"], instance["_password"])
+                redis_backend.stop_replicating(instance["Port"], instance["_password"], instance.get("_tls"))
         except (OSError, RuntimeError, ConnectionError):
             pass
 
@@ -224,11 +229,12 @@ class World:
 
     # -- calls -------------------------------------------------------------------------------------------------
 
-    def record_call(self, action: str, params: dict, status: int, code: str | None, key: str | None) -> None:
+    def record_call(self, action: str, params: dict, status: int, code: str | None, key: str | None,
+                    request_id: str | None = None) -> None:
         shown = {k: ("(redacted)" if k in SECRET_PARAMS else v) for k, v in params.items()}
         self.data["calls"][action] = self.data["calls"].get(action, 0) + 1
         self.data["log"].append({"time": time.time(), "action": action, "params": shown, "status": status,
-                                 "code": code, "access_key_id": key})
+                                 "code": code, "access_key_id": key, "request_id": request_id})
 
     def take_fault(self, action: str) -> dict | None:
         for fault in self.data["faults"]:

@@ -159,6 +159,8 @@ def test_faults_throttle_then_5xx_and_calls_are_counted(fake):
 
 
 def test_billing_rename_and_busy_instances(fake):
+    # Ticks long enough that the order is still pending at the second call on a loaded machine.
+    fake.control("POST", "config", {"tick": 0.5})
     call = sdk_client(fake.port, KV)
     call("ModifyInstanceAttribute", InstanceId="r-source0001", InstanceName="orders-renamed")
     call("TransformInstanceChargeType", InstanceId="r-source0001", ChargeType="PrePaid", Period="1")
@@ -257,3 +259,25 @@ def test_slow_answers_arrive_late_but_are_counted_on_arrival(fake):
     worker.join()
     assert time.time() - started >= 1.0
     assert fake.control("GET", "calls")["counts"]["DescribeEngineVersion"] == 1
+
+
+def test_tag_resources_overwrites_a_key_and_untag_removes_it(fake):
+    call = sdk_client(fake.port, KV)
+    tag = {"ResourceType": "INSTANCE", "ResourceId.1": "r-source0001", "Tag.1.Key": "kvmove:verified"}
+    call("TagResources", RegionId="cn-hangzhou", **tag, **{"Tag.1.Value": "failed 2026-12-01T00:00:00Z"})
+    call("TagResources", RegionId="cn-hangzhou", **tag, **{"Tag.1.Value": "passed 2026-12-01T00:01:00Z"})
+    item = call("DescribeInstances", RegionId="cn-hangzhou", InstanceIds="r-source0001")["Instances"][
+        "KVStoreInstance"][0]
+    assert {"Key": "kvmove:verified", "Value": "passed 2026-12-01T00:01:00Z"} in item["Tags"]["Tag"]
+    with pytest.raises(ClientException) as error:
+        call("TagResources", RegionId="cn-hangzhou", **tag, **{"Tag.1.Value": "see https://example.com"})
+    assert error.value.code == "InvalidTag.Format"
+    with pytest.raises(ClientException) as error:
+        call("TagResources", RegionId="cn-hangzhou", **{**tag, "ResourceId.1": "r-nothere"},
+             **{"Tag.1.Value": "x"})
+    assert error.value.code == "InvalidInstanceId.NotFound"
+    call("UntagResources", RegionId="cn-hangzhou", ResourceType="INSTANCE", **{"ResourceId.1": "r-source0001",
+                                                                              "TagKey.1": "kvmove:verified"})
+    item = call("DescribeInstances", RegionId="cn-hangzhou", InstanceIds="r-source0001")["Instances"][
+        "KVStoreInstance"][0]
+    assert all(t["Key"] != "kvmove:verified" for t in item["Tags"]["Tag"])
