@@ -61,7 +61,7 @@ struct AliyunJourneyTests {
                 try await RedisCommand.send(port: childPort, password: AliyunCLI.sourcePassword, ["GET", "before"])
                     == "1")
 
-            try cli.write("orders.yaml", AliyunCLI.spec(stage: "cutover", idleFor: "2s"))
+            try cli.write("orders.yaml", AliyunCLI.spec(stage: "cutover", idleFor: "2s", maxLag: "1s"))
             let plan = try await cli.run(["plan", "-f", cli.path("orders.yaml"), "-out", cli.path("cutover.plan")])
             outputs += [plan.out, plan.err]
             let cutover = try await cli.run(["apply", cli.path("cutover.plan"), "--auto-approve"])
@@ -69,6 +69,8 @@ struct AliyunJourneyTests {
             #expect(cutover.code == 0, "\(cutover.out)\n\(cutover.err)")
             // The idle gate ran for real against the source's redis-server, replication link and all.
             #expect(cutover.out.contains("source idle for 2s: no application connected"), "\(cutover.out)")
+            // The lag gate times a sentinel key through the cloud's channel (the fake's: Redis replication).
+            #expect(cutover.out.contains("channel lag under 1s: 3 samples in a row"), "\(cutover.out)")
             let groups = try await cloud.state()["groups"] as? [String: [String: Any]] ?? [:]
             #expect(!groups.values.contains { ($0["members"] as? [String] ?? []).contains(child) })
 

@@ -172,16 +172,31 @@ extension AliyunProvider {
                         + "plan on any machine sees it")
             ]
         case .gates(let p):
-            return [
-                redis(
-                    "WaitForIdleSource",
-                    [
-                        P("InstanceId", p.sourceInstanceId), P("TargetInstanceId", id(p.targetInstanceId, .target)),
-                        P("For", formatSeconds(p.requireIdleSourceSeconds ?? 0)),
-                    ] + connection(p.connection),
-                    note: "samples CLIENT LIST on the source about once a second; passes once no application "
-                        + "was connected for that long")
-            ]
+            var requests: [ProviderRequest] = []
+            if let seconds = p.requireIdleSourceSeconds {
+                requests.append(
+                    redis(
+                        "WaitForIdleSource",
+                        [
+                            P("InstanceId", p.sourceInstanceId),
+                            P("TargetInstanceId", id(p.targetInstanceId, .target)), P("For", formatSeconds(seconds)),
+                        ] + connection(p.connection),
+                        note: "samples CLIENT LIST on the source about once a second; passes once no application "
+                            + "was connected for that long"))
+            }
+            if let seconds = p.maxLagSeconds {
+                requests.append(
+                    redis(
+                        "WaitForLag",
+                        [
+                            P("InstanceId", p.sourceInstanceId),
+                            P("TargetInstanceId", id(p.targetInstanceId, .target)),
+                            P("MaxLag", formatSeconds(seconds)),
+                        ] + connection(p.connection),
+                        note: "writes the key kvmove:lag:<migration> on the source (1 min expiry, deleted after) and "
+                            + "times its arrival on the target; passes after 3 samples in a row under the limit"))
+            }
+            return requests
         case .disconnect(let p):
             let target = id(p.targetInstanceId, .target)
             return [

@@ -275,7 +275,14 @@ package struct Applier: Sendable {
                 context.resources.targetId = id
                 result.targetId = id
             }
-            if let summary = outcome.summary { result.summary = summary }
+            if let summary = outcome.summary {
+                // Each gate says why it passed; other steps end with what their last request did.
+                if step.kind == .checkCutoverGates, let earlier = result.summary {
+                    result.summary = earlier + "; " + summary
+                } else {
+                    result.summary = summary
+                }
+            }
         }
         return result
     }

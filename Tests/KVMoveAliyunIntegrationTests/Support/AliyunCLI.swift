@@ -126,15 +126,17 @@ struct AliyunCLI {
             ])
     }
 
-    /// A migration spec for the standard world; `idleFor` adds the idle-source gate (such as `2s`).
+    /// A migration spec for the standard world; `idleFor` adds the idle-source gate (such as `2s`), `maxLag` the lag gate.
     ///
     /// The fake's channel is Redis replication, whose link shows on the source as a replica client
     /// (`flags=S cmd=replconf`); the gate does not count replication links as applications.
     static func spec(
         name: String = "orders-cache", sourceID: String = "r-bp1e2esource0001", stage: String = "sync",
-        idleFor: String? = nil
+        idleFor: String? = nil, maxLag: String? = nil
     ) -> String {
-        let gate = idleFor.map { "\n  cutover:\n    requireIdleSource: { for: \($0) }" } ?? ""
+        var gate = idleFor.map { "\n    requireIdleSource: { for: \($0) }" } ?? ""
+        gate += maxLag.map { "\n    maxLag: \($0)" } ?? ""
+        if !gate.isEmpty { gate = "\n  cutover:" + gate }
         return """
             apiVersion: kvmove/v1
             kind: Migration
