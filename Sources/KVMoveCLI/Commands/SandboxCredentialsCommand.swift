@@ -8,7 +8,7 @@ struct SandboxCredentialsCommand: ParsableCommand {
         commandName: "credentials",
         abstract: "Print an instance's connection URL, with its password.",
         discussion: """
-            Prints redis://:PASSWORD@127.0.0.1:PORT for the instance with that name or id. This is the only \
+            Prints redis://default:PASSWORD@127.0.0.1:PORT for the instance with that name or id. This is the only \
             command that shows a password; nothing else prints, logs or records one.
 
             Examples:

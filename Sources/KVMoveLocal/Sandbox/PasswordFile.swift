@@ -51,11 +51,11 @@ package enum PasswordFile {
         }
     }
 
-    /// `redis://:PASSWORD@127.0.0.1:PORT`, with the password percent-encoded.
+    /// `redis://default:PASSWORD@127.0.0.1:PORT`, with the password percent-encoded.
     package static func connectionURL(password: String, host: String = "127.0.0.1", port: Int) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~!*")
         let encoded = password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password
-        return "redis://:\(encoded)@\(host):\(port)"
+        return "redis://default:\(encoded)@\(host):\(port)"
     }
 }

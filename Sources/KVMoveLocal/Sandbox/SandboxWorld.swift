@@ -230,7 +230,7 @@ package struct SandboxWorld: Sendable {
 
     // MARK: - Credentials
 
-    /// `redis://:PASSWORD@127.0.0.1:PORT` for the live instance with this name or id.
+    /// `redis://default:PASSWORD@127.0.0.1:PORT` for the live instance with this name or id.
     package func credentials(_ nameOrId: String) throws -> String {
         let live = try store.read().instances.filter(\.isLive)
         guard let record = live.first(where: { $0.id == nameOrId }) ?? live.first(where: { $0.name == nameOrId })

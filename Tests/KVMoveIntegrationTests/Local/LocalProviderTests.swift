@@ -327,7 +327,21 @@ struct LocalProviderTests {
             #expect(code == 0 && output.contains("synchronized") && !output.contains(password), "\(output)")
             (code, output) = try f.runKvmove(["sandbox", "credentials", "users-old", "--sandbox", f.layout.root.path])
             let port = try f.record("r-new0002").port
-            #expect(output == "redis://:\(password)@127.0.0.1:\(port)\n")
+            #expect(output == "redis://default:\(password)@127.0.0.1:\(port)\n")
+            // The URL works as the README shows it: redis-cli -u "$(kvmove sandbox credentials …)".
+            let cli = URL(fileURLWithPath: "/usr/bin/redis-cli")
+            if FileManager.default.isExecutableFile(atPath: cli.path) {
+                let process = Process()
+                process.executableURL = cli
+                process.arguments = ["-u", output.trimmingCharacters(in: .whitespacesAndNewlines), "PING"]
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                let reply = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                #expect(reply == "PONG\n", "redis-cli with the credentials URL answered \(reply)")
+            }
             for (path, data) in try f.filesWrittenByKvmove() where !path.hasSuffix(".out") {
                 #expect(data.range(of: Data(password.utf8)) == nil, "password found in \(path)")
             }

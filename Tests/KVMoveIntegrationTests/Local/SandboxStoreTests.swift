@@ -107,8 +107,8 @@ struct SandboxStoreTests {
                     lifecycle: .normal, port: 6390, token: "t"))
         }
         let world = SandboxWorld(layout: layout, worker: WorkerLauncher(executable: "/bin/false"))
-        #expect(try world.credentials("orders-old") == "redis://:\(password)@127.0.0.1:6390")
-        #expect(try world.credentials("r-one") == "redis://:\(password)@127.0.0.1:6390")
+        #expect(try world.credentials("orders-old") == "redis://default:\(password)@127.0.0.1:6390")
+        #expect(try world.credentials("r-one") == "redis://default:\(password)@127.0.0.1:6390")
         #expect(throws: ProviderError.self) { try world.credentials("nope") }
         let state = try String(contentsOf: layout.stateFile, encoding: .utf8)
         #expect(!state.contains(password))
