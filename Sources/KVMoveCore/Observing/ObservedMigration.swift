@@ -25,6 +25,12 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
     /// Provider settings chosen while observing (for `local`, the sandbox directory), fixed in the plan
     /// so apply acts where plan looked.
     package var settings: [String: String]
+    /// What the provider's sync channel does and does not carry, for the risk notes of the steps that rely
+    /// on it (create-target, wait-full-sync, disconnect-sync).
+    package var channelRisks: [String]
+    /// Channel risks that start with this describe the channel in general; the others, what it did in this
+    /// migration (they are repeated at disconnect-sync).
+    package static let generalChannelRiskPrefix = "the channel "
 
     package init(
         source: ObservedInstance? = nil,
@@ -36,7 +42,8 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         targetVSwitch: ObservedVSwitch? = nil,
         sync: ObservedSync? = nil,
         verification: ObservedVerification? = nil,
-        settings: [String: String] = [:]
+        settings: [String: String] = [:],
+        channelRisks: [String] = []
     ) {
         self.source = source
         self.sourceGroup = sourceGroup
@@ -48,5 +55,27 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         self.sync = sync
         self.verification = verification
         self.settings = settings
+        self.channelRisks = channelRisks
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case source, sourceGroup, target, nameConflict, group, targetVPC, targetVSwitch, sync, verification, settings
+        case channelRisks
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            source: try c.decodeIfPresent(ObservedInstance.self, forKey: .source),
+            sourceGroup: try c.decodeIfPresent(ObservedGroup.self, forKey: .sourceGroup),
+            target: try c.decodeIfPresent(ObservedInstance.self, forKey: .target),
+            nameConflict: try c.decodeIfPresent(ObservedInstance.self, forKey: .nameConflict),
+            group: try c.decodeIfPresent(ObservedGroup.self, forKey: .group),
+            targetVPC: try c.decodeIfPresent(ObservedVPC.self, forKey: .targetVPC),
+            targetVSwitch: try c.decodeIfPresent(ObservedVSwitch.self, forKey: .targetVSwitch),
+            sync: try c.decodeIfPresent(ObservedSync.self, forKey: .sync),
+            verification: try c.decodeIfPresent(ObservedVerification.self, forKey: .verification),
+            settings: try c.decodeIfPresent([String: String].self, forKey: .settings) ?? [:],
+            channelRisks: try c.decodeIfPresent([String].self, forKey: .channelRisks) ?? [])
     }
 }

@@ -378,7 +378,7 @@ private struct MigrationPlanner {
                     reasons: ["no instance tagged \(Tags.migration)=\(name) exists in \(spec.target.region)"],
                     risks: [
                         "initialization clones the source and runs a full sync; it adds load on the source"
-                    ] + billingRisks(spec.target.billing)
+                    ] + observed.channelRisks + billingRisks(spec.target.billing)
                 )
             )
         }
@@ -400,7 +400,8 @@ private struct MigrationPlanner {
                         PlannedFullSync(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
                             groupId: observed.group?.id, connection: spec.connection)),
-                    reasons: ["initialization (clone + full sync) has not finished\(progress)"]
+                    reasons: ["initialization (clone + full sync) has not finished\(progress)"],
+                    risks: observed.target == nil ? [] : observed.channelRisks
                 )
             )
         }
@@ -467,7 +468,7 @@ private struct MigrationPlanner {
                 reasons: ["stage \(spec.stage.rawValue) needs the target to stand alone"],
                 risks: [
                     "writes to the source are no longer copied to the target: switch all traffic to the target first"
-                ]
+                ] + observed.channelRisks.filter { !$0.hasPrefix(ObservedMigration.generalChannelRiskPrefix) }
             )
         )
         planRelease(stage)

@@ -124,6 +124,16 @@ package struct LocalProvider: Provider {
                 seen.sync = ObservedSync(phase: .initializing, progress: 0, message: "the channel has not started")
             }
         }
+        seen.channelRisks = [
+            ObservedMigration.generalChannelRiskPrefix
+                + "replicates the source with PSYNC; a source that refuses PSYNC is copied once with SCAN + "
+                + "DUMP/RESTORE instead, and writes made after that copy are not carried (sandbox status says so)"
+        ]
+        if let group, group.channel?.channelPhase == ChannelRecord.scanCopyPhase {
+            seen.channelRisks.append(
+                "the source refused PSYNC, so its data was copied once: writes made on the source since that copy "
+                    + "are not on the target; stop writing to the source and verify again before the cutover")
+        }
         seen.verification = state.verifications[spec.name].map {
             ObservedVerification(passed: $0.passed, at: $0.at, summary: $0.summary)
         }

@@ -60,6 +60,16 @@ struct LiveChannelJourneyTests {
         return missing
     }
 
+    @Test func thePlanSaysWhatTheChannelCarries() async throws {
+        try await Fixture.with { f in
+            try await f.world.up(Fixture.sandboxSpec())
+            let plan = try await f.plan([Fixture.migration(stage: .sync, idleSeconds: nil)])
+            let create = try #require(plan.steps.first { $0.kind == .createTarget })
+            #expect(
+                create.risks.contains { $0.contains("a source that refuses PSYNC is copied once") }, "\(create.risks)")
+        }
+    }
+
     @Test func aDrainedDisconnectUnderSteadyWritesLosesNothing() async throws {
         try await Fixture.with { f in
             let sync = Fixture.migration(stage: .sync, idleSeconds: nil)
