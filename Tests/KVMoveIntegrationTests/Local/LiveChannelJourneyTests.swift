@@ -142,4 +142,41 @@ struct LiveChannelJourneyTests {
             #expect(output.contains("streaming @"), "\(output)")
         }
     }
+    @Test func aRestartedSourceOrTargetLosesNoWrite() async throws {
+        try await Fixture.with { f in
+            let target = try await synced(f, Fixture.migration(stage: .sync, idleSeconds: nil))
+            var written = 0
+            for restarted in ["r-old0001", target] {
+                // Writes before the restart, acknowledged by the source.
+                let before = try await f.connect("r-old0001", name: "app")
+                for n in written..<(written + 300) {
+                    _ = try await before.send(RESPCommand("SET", RESPArgument("load:\(n)"), RESPArgument("\(n)")))
+                }
+                written += 300
+                await before.close()
+                // The server stops (SIGTERM: its AOF is flushed) and `sandbox up` starts it on the same port.
+                let pid = try #require(try f.record(restarted).pid)
+                _ = try await ProcessControl.terminate(pid, grace: .seconds(20))
+                try await f.world.up(Fixture.sandboxSpec())
+                #expect(try f.record(restarted).pid != pid)
+                let after = try await f.connect("r-old0001", name: "app")
+                for n in written..<(written + 300) {
+                    _ = try await after.send(RESPCommand("SET", RESPArgument("load:\(n)"), RESPArgument("\(n)")))
+                }
+                written += 300
+                await after.close()
+                let total = written
+                try await f.eventually(
+                    "every write reached the target after \(restarted) restarted", timeout: .seconds(30)
+                ) {
+                    try await missing(f, on: target, count: total).isEmpty
+                }
+            }
+            // The target's restart keeps its checkpoint (AOF), so the channel continued rather than syncing again.
+            try await f.eventually("the channel streams again, having continued") {
+                let group = try #require(try await f.world.status().groups.first)
+                return group.channelPhase == "streaming" && (group.continues ?? 0) >= 1
+            }
+        }
+    }
 }
