@@ -1,13 +1,14 @@
 import Foundation
 import KVMoveCore
 import KVMoveLocal
+import KVMoveRESP
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// `kill -9` of `kvmove apply` while the channel is copying, then a re-run.
+/// `kill -9` of `kvmove apply` and of the channel worker while the channel is copying, then a re-run.
 @Suite(
     "kill -9 during the copy", .serialized,
     .enabled(if: LocalSandboxFixture.enabled, LocalSandboxFixture.skipReason))
@@ -41,6 +42,18 @@ struct KillDuringCopyTests {
             kill(running.processIdentifier, SIGKILL)
             running.waitUntilExit()
             #expect(running.terminationReason == .uncaughtSignal)
+            // The channel worker dies too, in the middle of its full sync, with writes arriving on the source.
+            let worker = try #require(try f.state().groups.first { $0.tags[Tags.migration] == "big" }?.channel?.pid)
+            let writer = try await f.connect("r-big0003", name: "app")
+            for n in 0..<250 {
+                _ = try await writer.send(RESPCommand("SET", RESPArgument("during-sync:\(n)"), RESPArgument("\(n)")))
+            }
+            kill(worker, SIGKILL)
+            for n in 250..<500 {
+                _ = try await writer.send(RESPCommand("SET", RESPArgument("during-sync:\(n)"), RESPArgument("\(n)")))
+            }
+            await writer.close()
+            try await f.eventually("the worker is gone") { !ProcessControl.isAlive(worker) }
             let printed = try String(contentsOf: output, encoding: .utf8)
             #expect(printed.contains("Waiting for full sync"), "\(printed)")
             #expect(!printed.contains("Apply complete!"))
@@ -55,7 +68,8 @@ struct KillDuringCopyTests {
             (code, text) = try f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
             #expect(code == 0, "\(text)")
             #expect(!text.contains("Creating..."), "the re-run must not create anything again")
-            #expect(text.contains("150000 keys match"), "\(text)")
+            // Every key, and every write made during the interrupted full sync, is on the target.
+            #expect(text.contains("150500 keys match"), "\(text)")
             let state = try f.state()
             #expect(state.instances.count { $0.tags[Tags.migration] == "big" } == 1)
             #expect(state.groups.count { $0.tags[Tags.migration] == "big" } == 1)
