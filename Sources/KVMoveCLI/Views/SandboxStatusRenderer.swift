@@ -27,7 +27,9 @@ enum SandboxStatusRenderer {
             out += table(rows)
         }
         if !status.groups.isEmpty {
-            var rows = [["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "CHANNEL", "LAG", "OPS/S", "WORKER"]]
+            var rows = [
+                ["GROUP", "NAME", "MEMBERS", "PHASE", "PROGRESS", "CHANNEL", "LAG", "OPS/S", "FULL/CONT/ERR", "WORKER"]
+            ]
             for group in status.groups {
                 let progress =
                     group.progress.map { p in
@@ -46,10 +48,14 @@ enum SandboxStatusRenderer {
                 rows.append([
                     group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress, channel,
                     lag, group.opsPerSecond.map { String(format: "%.0f", $0) } ?? "-",
+                    group.channelPhase == nil
+                        ? "-" : "\(group.fullSyncs ?? 0)/\(group.continues ?? 0)/\(group.errorReplies ?? 0)",
                     group.phase == nil ? "-" : (group.workerRunning ? "running" : "stopped"),
                 ])
             }
             out += "\n" + table(rows)
+            // What each channel is doing, in words (why it failed, or what it carries).
+            for group in status.groups { if let message = group.message { out += "\(group.id): \(message)\n" } }
         }
         return out
     }

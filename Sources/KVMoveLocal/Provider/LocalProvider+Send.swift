@@ -287,7 +287,13 @@ extension LocalProvider {
                 let applied = try await probe.appliedOffset() ?? -1
                 if applied >= goal {
                     await probe.close()
-                    return (channel, "; drained to source offset \(goal)")
+                    let counts = try? sandbox.store.read().group(groupId)?.channel
+                    let history =
+                        counts.map {
+                            " (this worker: \($0.fullSyncs ?? 0) full syncs, \($0.continues ?? 0) continues, "
+                                + "\($0.errorReplies ?? 0) error replies)"
+                        } ?? ""
+                    return (channel, "; drained to source offset \(goal)\(history)")
                 }
                 guard ContinuousClock.now < deadline else {
                     throw ProviderError(

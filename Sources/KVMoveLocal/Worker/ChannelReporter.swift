@@ -100,6 +100,10 @@ struct ChannelReporter: Service {
             guard channel.channelPhase != ChannelRecord.scanCopyPhase, channel.phase != .failed || stopped else {
                 return
             }
+            // A full sync into a target that had streamed before is a resync: say so.
+            let resyncing =
+                snapshot.phase == .fullSync
+                && (channel.appliedOffset != nil || channel.message?.hasPrefix("full resync") == true)
             channel.channelPhase = snapshot.phase.rawValue
             channel.appliedOffset = snapshot.appliedOffset
             if let sourceOffset = sample.sourceOffset { channel.sourceOffset = sourceOffset }
@@ -121,7 +125,12 @@ struct ChannelReporter: Service {
                 channel.keysTotal = max(keysTotal ?? channel.keysTotal, snapshot.fullSyncKeys)
                 channel.progress =
                     channel.keysTotal > 0 ? min(0.99, Double(snapshot.fullSyncKeys) / Double(channel.keysTotal)) : 0
-                channel.message = "full sync: \(snapshot.fullSyncKeys) keys applied"
+                channel.message =
+                    resyncing
+                    ? "full resync (the source could not continue from the checkpoint: its backlog no longer "
+                        + "had the position, or it restarted with a new replication id): "
+                        + "\(snapshot.fullSyncKeys) keys applied"
+                    : "full sync: \(snapshot.fullSyncKeys) keys applied"
             case .streaming:
                 channel.phase = .synchronized
                 channel.progress = 1
