@@ -174,6 +174,15 @@ extension AliyunProvider {
                 let targetKeys = try await targetConnection.send(RESPCommand("DBSIZE")).int ?? 0
                 if seen == value {
                     _ = try await sourceConnection.send(RESPCommand("DEL", RESPArgument(key)))
+                    // The deletion travels through the channel too: wait for it, so that the verification
+                    // that follows does not find the sentinel as an extra key on the target.
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while try await targetConnection.send(RESPCommand("EXISTS", RESPArgument(key))).int == 1,
+                        ContinuousClock.now < deadline
+                    {
+                        try context.checkInterrupted()
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                     let seconds =
                         Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                         + Double((ContinuousClock.now - started).components.seconds)

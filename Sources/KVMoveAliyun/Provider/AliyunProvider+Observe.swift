@@ -159,7 +159,16 @@ extension AliyunProvider {
                     seen.sync = ObservedSync(
                         phase: .failed, message: "the target's creation failed (InstanceStatus Error)")
                 } else if target.status == "Normal", member?.status == "Normal", groupStatus == "Normal" {
-                    seen.sync = ObservedSync(phase: .synchronized, progress: 1)
+                    // The cloud says synchronized; kvmove also needs its sentinel key seen on the target
+                    // (wait-full-sync). A recorded verification, passed or failed, is the durable trace that
+                    // it was: verify-data runs only after wait-full-sync finished. Without one, wait-full-sync
+                    // is planned again (it returns as soon as the sentinel arrives).
+                    seen.sync =
+                        seen.verification != nil
+                        ? ObservedSync(phase: .synchronized, progress: 1)
+                        : ObservedSync(
+                            phase: .initializing, progress: 1,
+                            message: "the cloud reports the target synchronized; the sentinel check is still to do")
                 } else {
                     seen.sync = ObservedSync(
                         phase: .initializing,
