@@ -76,13 +76,17 @@ func replicationState(_ source: RedisServerFixture) async throws -> (id: String,
 }
 
 /// Waits until the channel is streaming and has applied everything the source has written so far.
+///
+/// The source's replication id is read on every poll: a source without a backlog takes a new one when the
+/// first replica connects.
 func waitCaughtUp(_ source: RedisServerFixture, _ status: ChannelStatus, timeout: Duration = .seconds(30))
     async throws
 {
-    let (id, offset, _) = try await replicationState(source)
-    try await waitUntil("the channel applies up to offset \(offset) of \(id)", timeout: timeout) {
+    let (_, offset, _) = try await replicationState(source)
+    try await waitUntil("the channel applies up to offset \(offset)", timeout: timeout) {
         let snapshot = status.snapshot
-        return snapshot.phase == .streaming && snapshot.replicationId == id && (snapshot.appliedOffset ?? -1) >= offset
+        guard snapshot.phase == .streaming, (snapshot.appliedOffset ?? -1) >= offset else { return false }
+        return snapshot.replicationId == (try await replicationState(source)).id
     }
 }
 
