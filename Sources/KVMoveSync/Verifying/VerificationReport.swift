@@ -73,4 +73,11 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         self.summary = summary
         self.functions = functions
     }
+
+    /// The JSON names; the functions are `redisFunctions`, so a report still starts with `keysChecked`.
+    enum CodingKeys: String, CodingKey {
+        case passed, keysChecked, sourceKeysPerDatabase, targetKeysPerDatabase, mismatches, mismatchCount, seconds
+        case summary
+        case functions = "redisFunctions"
+    }
 }
