@@ -129,6 +129,7 @@ package struct RESPConnectionStateMachine<Promise> {
             return .fail(request.promise, error)
         case .connected(var connected):
             if request.ends.isEmpty { return .succeed(request.promise, []) }
+            state = .closed(.closed)  // keeps `connected` uniquely referenced, so appending copies nothing
             let idle = connected.firstUnwritten == connected.awaitingReplies.count
             connected.awaitingReplies.append(request)
             state = .connected(connected)
@@ -145,6 +146,8 @@ package struct RESPConnectionStateMachine<Promise> {
     package mutating func nextWrite() -> ByteBuffer? {
         guard case .connected(var connected) = state, connected.firstUnwritten < connected.awaitingReplies.count
         else { return nil }
+        state = .closed(.closed)  // keeps `connected` uniquely referenced while it changes
+        defer { state = .connected(connected) }
         let index = connected.awaitingReplies.index(
             connected.awaitingReplies.startIndex, offsetBy: connected.firstUnwritten)
         var request = connected.awaitingReplies[index]
@@ -167,7 +170,6 @@ package struct RESPConnectionStateMachine<Promise> {
         request.written = next
         connected.awaitingReplies[index] = request
         if next == request.ends.count { connected.firstUnwritten += 1 }
-        state = .connected(connected)
         return slice
     }
 
@@ -238,6 +240,7 @@ package struct RESPConnectionStateMachine<Promise> {
         let request = connected.awaitingReplies[position]
         if request.written == 0 {
             // Unwritten requests follow every written one, so removing it leaves the pairing intact.
+            state = .closed(.closed)  // keeps `connected` uniquely referenced while it changes
             connected.awaitingReplies.remove(at: position)
             state = .connected(connected)
             return .cancel(request.promise)
