@@ -17,8 +17,11 @@ import Synchronization
 /// flush (or a few, when `maxBytesInFlight` holds it back) and resumed once for the whole batch.
 ///
 /// `connect`, `send` and `pipeline` honour task cancellation: a cancelled call ends promptly with
-/// `CancellationError`. Replies that were asked for can no longer be matched with their commands, so
-/// cancelling a call closes the connection, and every other call waiting on it fails with `RESPError.closed`.
+/// `CancellationError`. Once its commands were written, replies that were asked for can no longer be matched
+/// with their commands, so cancelling it closes the connection, and every other call waiting on it fails with
+/// `RESPError.closed`; a call whose commands the byte budget still held back is dropped without closing.
+///
+/// The pairing logic is ``RESPConnectionStateMachine``; ``RESPConnectionHandler`` only carries out its actions.
 package actor RESPConnection {
     /// Where to connect and how to set the connection up.
     package struct Configuration: Sendable, CustomStringConvertible {
@@ -77,6 +80,8 @@ package actor RESPConnection {
     package nonisolated let configuration: Configuration
     private nonisolated let channel: any Channel
     private nonisolated let handler: NIOLoopBound<RESPConnectionHandler>
+    /// Numbers the requests, so a cancelled call can name its own.
+    private nonisolated let requestIDs = Atomic<UInt64>(0)
 
     init(channel: any Channel, handler: NIOLoopBound<RESPConnectionHandler>, configuration: Configuration) {
         self.channel = channel
@@ -162,14 +167,13 @@ package actor RESPConnection {
         return .other("\(error)")
     }
 
-    /// Adds the decoder and the reply handler to a channel; call on its event loop.
+    /// Adds the reply handler (which decodes replies itself) to a channel; call on its event loop.
     static func addHandlers(
         to channel: any Channel,
         maxBytesInFlight: Int,
         address: String = "the server"
     ) throws -> NIOLoopBound<RESPConnectionHandler> {
         let handler = RESPConnectionHandler(maxBytesInFlight: maxBytesInFlight, address: address)
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPReplyDecoder()))
         try channel.pipeline.syncOperations.addHandler(handler)
         return NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
@@ -229,21 +233,30 @@ package actor RESPConnection {
 
     /// Hands encoded commands to the handler on the event loop and waits for all their replies.
     ///
-    /// A cancelled task sends nothing; cancellation while waiting closes the connection (the replies still
-    /// due would answer the next caller's commands) and throws `CancellationError`.
+    /// A cancelled task sends nothing. Cancellation while waiting throws `CancellationError`: a request the
+    /// byte budget still held back is simply dropped, while one already written closes the connection (the
+    /// replies still due would answer the next caller's commands).
     private nonisolated func submit(payload: ByteBuffer, ends: [Int]) async throws -> [RESPValue] {
         try Task.checkCancellation()
         let handler = self.handler
-        let channel = self.channel
+        let eventLoop = channel.eventLoop
+        let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
+        let cancelled = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    channel.eventLoop.execute {
-                        handler.value.enqueue(.init(payload: payload, ends: ends, continuation: continuation))
+                    eventLoop.execute {
+                        // Cancelled before the request reached the handler: the cancel below found nothing.
+                        if cancelled.isSet {
+                            continuation.resume(throwing: CancellationError())
+                            return
+                        }
+                        handler.value.enqueue(.init(id: id, payload: payload, ends: ends, promise: continuation))
                     }
                 }
             } onCancel: {
-                channel.close(promise: nil)
+                cancelled.set()
+                eventLoop.execute { handler.value.cancel(id) }
             }
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -284,4 +297,13 @@ private final class PendingChannel: Sendable {
         }
         for channel in channels { channel.close(promise: nil) }
     }
+}
+
+/// Set when a call is cancelled, read on the event loop before its request reaches the handler.
+private final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -32,7 +32,7 @@ package struct Mismatch: Sendable, Codable, Hashable {
 
 /// The outcome of comparing a source and a target key by key.
 package struct VerificationReport: Sendable, Codable, Hashable {
-    /// True when no key differs.
+    /// True when no key and no function library differs.
     package var passed: Bool
     /// Source keys compared with the target.
     package var keysChecked: Int
@@ -45,8 +45,11 @@ package struct VerificationReport: Sendable, Codable, Hashable {
     /// All mismatches, including those not listed.
     package var mismatchCount: Int
     package var seconds: Double
-    /// One line: "200000 keys match in 3 dbs" or "3 of 200000 keys differ (1 missing, 2 value)".
+    /// One line: "200000 keys match in 3 dbs" or "3 of 200000 keys differ (1 missing, 2 value)", followed by
+    /// the functions' outcome when there is a library to speak of or they could not be compared.
     package var summary: String
+    /// How the Redis functions compare; nil only in reports written before functions were compared.
+    package var functions: FunctionComparison?
 
     /// Creates a report.
     package init(
@@ -57,7 +60,8 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         mismatches: [Mismatch],
         mismatchCount: Int,
         seconds: Double,
-        summary: String
+        summary: String,
+        functions: FunctionComparison? = nil
     ) {
         self.passed = passed
         self.keysChecked = keysChecked
@@ -67,5 +71,13 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         self.mismatchCount = mismatchCount
         self.seconds = seconds
         self.summary = summary
+        self.functions = functions
+    }
+
+    /// The JSON names; the functions are `redisFunctions`, so a report still starts with `keysChecked`.
+    enum CodingKeys: String, CodingKey {
+        case passed, keysChecked, sourceKeysPerDatabase, targetKeysPerDatabase, mismatches, mismatchCount, seconds
+        case summary
+        case functions = "redisFunctions"
     }
 }

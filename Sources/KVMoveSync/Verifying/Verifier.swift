@@ -2,7 +2,7 @@ import KVMoveRESP
 import NIOCore
 import Synchronization
 
-/// Compares a source and a target key by key: type, value fingerprint and TTL, both ways.
+/// Compares a source and a target key by key: type, value fingerprint and TTL, both ways; and their functions.
 ///
 /// For each database: `SCAN` the source and, per batch, fetch `PTTL` and a value fingerprint of every key
 /// on both sides at once (`TYPE` only for keys whose fingerprints differ). At the same time, `SCAN` the
@@ -14,6 +14,10 @@ import Synchronization
 /// differs when the same content is stored in another encoding or hash-table order, so when payloads of
 /// keys of the same type differ, the logical content of that key is fetched and compared before reporting
 /// it. Keys that vanish, or expire within the TTL tolerance, while verification runs are not reported.
+///
+/// Redis functions are compared once per verification: `FUNCTION LIST WITHCODE` on each side, libraries by
+/// name, then engine and code (``FunctionComparison``). A library that differs fails the verification; a
+/// side where `FUNCTION` is unavailable (Redis before 7, or not allowed) is named in the report instead.
 package struct Verifier: Sendable {
     /// Tuning for a verification.
     package struct Options: Sendable {
@@ -64,14 +68,19 @@ package struct Verifier: Sendable {
         -> VerificationReport
     {
         let started = ContinuousClock.now
-        let (sourceSizes, targetSizes, mode) = try await source.withConnections(
+        let (sourceSizes, targetSizes, mode, functions) = try await source.withConnections(
             and: target, role: options.role
         ) { sourceControl, targetControl in
+            // One FUNCTION LIST per side, alongside the key counts: the functions cost no key pass.
+            async let sourceFunctions = Self.functionListing(sourceControl)
+            async let targetFunctions = Self.functionListing(targetControl)
             let sourceSizes = try await Keyspace.sizes(
                 sourceControl, databases: try await Keyspace.databasesWithKeys(sourceControl))
             let targetSizes = try await Keyspace.sizes(
                 targetControl, databases: try await Keyspace.databasesWithKeys(targetControl))
-            return (sourceSizes, targetSizes, try await chooseMode(sourceControl, targetControl))
+            let mode = try await chooseMode(sourceControl, targetControl)
+            let functions = Self.compareFunctions(source: try await sourceFunctions, target: try await targetFunctions)
+            return (sourceSizes, targetSizes, mode, functions)
         }
 
         let counter = ProgressCounter(total: sourceSizes.values.reduce(0, +) + targetSizes.values.reduce(0, +))
@@ -91,12 +100,13 @@ package struct Verifier: Sendable {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let databases = Set(sourceSizes.keys).union(targetSizes.keys).count
+        var summary = Self.summary(
+            state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes)
+        if let functionSummary = functions.summary { summary += "; " + functionSummary }
         return VerificationReport(
-            passed: state.mismatchCount == 0, keysChecked: state.keysChecked, sourceKeysPerDatabase: sourceSizes,
-            targetKeysPerDatabase: targetSizes, mismatches: state.mismatches, mismatchCount: state.mismatchCount,
-            seconds: seconds,
-            summary: Self.summary(
-                state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes))
+            passed: state.mismatchCount == 0 && functions.outcome != .differ, keysChecked: state.keysChecked,
+            sourceKeysPerDatabase: sourceSizes, targetKeysPerDatabase: targetSizes, mismatches: state.mismatches,
+            mismatchCount: state.mismatchCount, seconds: seconds, summary: summary, functions: functions)
     }
 
     /// How keys are fingerprinted, decided once per verification from what both servers allow.
@@ -170,6 +180,8 @@ package struct Verifier: Sendable {
         var mismatches: [Mismatch] = []
         var mismatchCount = 0
         var countsByKind: [MismatchKind: Int] = [:]
+        /// Keys of kvmove's own channels (checkpoints) seen on the target, by database: not the application's.
+        var channelKeys: [Int: Int] = [:]
 
         mutating func record(_ mismatch: Mismatch) {
             mismatchCount += 1
@@ -181,6 +193,7 @@ package struct Verifier: Sendable {
             keysChecked += other.keysChecked
             mismatchCount += other.mismatchCount
             countsByKind.merge(other.countsByKind, uniquingKeysWith: +)
+            channelKeys.merge(other.channelKeys, uniquingKeysWith: +)
             mismatches += other.mismatches.prefix(Verifier.maximumReportedMismatches - mismatches.count)
         }
     }
@@ -212,7 +225,10 @@ package struct Verifier: Sendable {
             return "\(state.mismatchCount) of \(keys) differ (\(kinds.joined(separator: ", ")))"
         }
         var line = state.keysChecked == 1 ? "1 key matches in \(dbs)" : "\(keys) match in \(dbs)"
-        if sourceSizes.filter({ $0.value > 0 }) != targetSizes.filter({ $0.value > 0 }) {
+        // A target fed by the live channel holds its checkpoint key too: that is no change of the key counts.
+        var applicationSizes = targetSizes
+        for (database, count) in state.channelKeys { applicationSizes[database, default: 0] -= count }
+        if sourceSizes.filter({ $0.value > 0 }) != applicationSizes.filter({ $0.value > 0 }) {
             line += " (key counts changed while verifying)"
         }
         return line
@@ -495,6 +511,9 @@ package struct Verifier: Sendable {
                 cursor = step.cursor
                 // The live channel's checkpoint key is kvmove's own, never the application's.
                 let keys = step.elements.filter { !ReplicaChannel.isChannelKey($0) }
+                if keys.count < step.elements.count {
+                    state.channelKeys[database, default: 0] += step.elements.count - keys.count
+                }
                 // One EXISTS for the whole batch: when it counts every key, none is missing on the source.
                 var candidates: [Int] = []
                 if !keys.isEmpty {

@@ -33,6 +33,9 @@ struct RedisServerFixture: Sendable {
     let directory: URL
     /// How clients reach this server: `.off`, or TLS trusting the fixture's CA.
     let tls: RESPConnection.TLS
+    /// The extra arguments the server was started with, so ``relaunch()`` starts it the same way.
+    let arguments: [String]
+    private let tlsFiles: TLSFiles?
     private let processID: pid_t
 
     /// The `redis-server` binary: `$REDIS_SERVER`, else the first of the usual install locations that exists.
@@ -116,10 +119,13 @@ struct RedisServerFixture: Sendable {
         executable: String,
         password: String?,
         arguments: [String],
-        tls: TLSFiles?
+        tls: TLSFiles?,
+        reusing previous: (port: Int, directory: URL)? = nil
     ) async throws -> RedisServerFixture {
-        let port = try freePort()
-        let directory = FileManager.default.temporaryDirectory
+        let port = try previous?.port ?? freePort()
+        let directory =
+            previous?.directory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("kvmove-redis-\(port)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let listen =
@@ -138,7 +144,8 @@ struct RedisServerFixture: Sendable {
         let processID = try spawn(all)
         let server = RedisServerFixture(
             port: port, password: password, directory: directory,
-            tls: tls.map { .on(caCertificateFile: $0.caCertificateFile) } ?? .off, processID: processID)
+            tls: tls.map { .on(caCertificateFile: $0.caCertificateFile) } ?? .off, arguments: arguments,
+            tlsFiles: tls, processID: processID)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             guard server.isRunning else { break }
@@ -150,7 +157,7 @@ struct RedisServerFixture: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
-        server.stop()
+        server.stop(removingDirectory: previous == nil)
         throw StartError(description: "redis-server on port \(port) did not become ready: \(log.suffix(500))")
     }
 
@@ -159,8 +166,32 @@ struct RedisServerFixture: Sendable {
         kill(processID, 0) == 0 && waitpid(processID, nil, WNOHANG) == 0
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory.
-    func stop() {
+    /// Starts the server again on the same port, in the same directory, with the same arguments, once this
+    /// process has exited (after `SHUTDOWN`, or ``stop(removingDirectory:)`` with false): it loads the data
+    /// files it left there. Stop the returned server, not this one.
+    func relaunch() async throws -> RedisServerFixture {
+        guard let executable = Self.executablePath else {
+            throw StartError(description: "redis-server was not found")
+        }
+        return try await Self.launch(
+            executable: executable, password: password, arguments: arguments, tls: tlsFiles,
+            reusing: (port, directory))
+    }
+
+    /// Waits until the process has exited by itself (after `SHUTDOWN`); false when it is still running.
+    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            let result = waitpid(processID, &status, WNOHANG)
+            if result == processID || (result == -1 && errno == ECHILD) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory unless told to keep it.
+    func stop(removingDirectory: Bool = true) {
         if kill(processID, SIGTERM) == 0 {
             var status: Int32 = 0
             var waited = 0
@@ -170,7 +201,7 @@ struct RedisServerFixture: Sendable {
                 waited += 1
             }
         }
-        try? FileManager.default.removeItem(at: directory)
+        if removingDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 
     /// Starts a process with default signal handling and an empty signal mask.
