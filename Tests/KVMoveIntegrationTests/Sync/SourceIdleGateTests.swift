@@ -91,7 +91,8 @@ struct SourceIdleGateTests {
 
             #expect(result.idleSeconds >= 0.8)
             #expect(result.summary == "source idle for 1s: no application connected")
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // It ends well before the watchdog (15 s); the bound is generous for a loaded 2-core machine.
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(writes > 0 && lateWrites > 0, "kvmove wrote during the wait")
             // On a loaded machine the late kvmove connection can be sampled before it has sent its first
             // command (unnamed, cmd=NULL, over a second old); the gate then waits longer rather than pass
