@@ -1,0 +1,380 @@
+import Foundation
+import KVMoveRESP
+import KVMoveSecret
+import KVMoveSync
+import NIOCore
+import Synchronization
+
+/// A benchmark run that cannot go on.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// Results of several runs, metric by metric, in the order they were first recorded.
+final class Results {
+    private(set) var names: [String] = []
+    private(set) var values: [String: [Double]] = [:]
+
+    /// Records one run's value of a metric.
+    func record(_ name: String, _ value: Double) {
+        if values[name] == nil { names.append(name) }
+        values[name, default: []].append(value)
+        FileHandle.standardError.write(Data("  \(name): \(format(value))\n".utf8))
+    }
+}
+
+/// A number as the report prints it: integers with thousands separators, small values with decimals.
+func format(_ value: Double) -> String {
+    guard value.isFinite else { return "—" }
+    if abs(value) >= 1000 {
+        let digits = String(Int(value.rounded()))
+        var grouped = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0, character != "-" { grouped.append(",") }
+            grouped.append(character)
+        }
+        return String(grouped.reversed())
+    }
+    return String(format: abs(value) >= 10 ? "%.1f" : "%.2f", value)
+}
+
+/// The servers of a benchmark and what each phase does with them.
+struct Bench {
+    let source: Server
+    let target: Server
+    let sourceControl: RESPConnection
+    let targetControl: RESPConnection
+    let keys: Int
+    let channelOptions: ReplicaChannel.Options
+
+    /// The source's replication offset now.
+    func sourceOffset() async throws -> Int64 {
+        Int64(try await info(sourceControl, "replication")["master_repl_offset"] ?? "") ?? -1
+    }
+
+    func flushTarget() async throws {
+        _ = try await targetControl.send(RESPCommand("FLUSHALL"))
+    }
+
+    func targetKeys() async throws -> Int {
+        Int(try await targetControl.send(RESPCommand("DBSIZE")).int ?? -1)
+    }
+
+    /// Waits, polling every `interval`, until `condition` holds.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(600), interval: Duration = .milliseconds(1),
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw BenchFailure("timed out waiting for \(what)") }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    // MARK: RESTORE only
+
+    /// The dataset copied with `RESTORE` alone (`ScanCopier`): the path for a target that cannot be a replica.
+    func restore(_ results: Results) async throws {
+        try await flushTarget()
+        let (report, elapsed, peak) = try await measure {
+            try await ScanCopier(source: source.endpoint, target: target.endpoint).run { _ in }
+        }
+        let copied = try await targetKeys()
+        guard copied == keys else { throw BenchFailure("the RESTORE copy left \(copied) of \(keys) keys") }
+        results.record("RESTORE only (scan copier) keys/s", Double(report.keys) / elapsed)
+        results.record("RESTORE only peak RSS MiB", peak)
+    }
+
+    // MARK: Full sync
+
+    /// Starts the channel on an empty target and returns once it streams (its full sync applied).
+    func startChannel(_ status: ChannelStatus) async throws -> Task<Void, any Error> {
+        let channel = ReplicaChannel(
+            source: source.endpoint, target: target.endpoint, name: "bench", options: channelOptions)
+        let task = Task { try await channel.run(status: status) }
+        try await waitUntil("the channel's full sync") {
+            let snapshot = status.snapshot
+            if snapshot.phase == .failed { throw BenchFailure("the channel failed: \(snapshot.lastError ?? "")") }
+            return snapshot.phase == .streaming
+        }
+        return task
+    }
+
+    func stop(_ task: Task<Void, any Error>) async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// Makes the target a native replica of the source and returns once its sync is done.
+    func startNative() async throws {
+        try await flushTarget()
+        _ = try await targetControl.send(RESPCommand("CONFIG", "SET", "masterauth", RESPArgument(source.password)))
+        _ = try await targetControl.send(RESPCommand("REPLICAOF", "127.0.0.1", RESPArgument(source.port)))
+        try await waitUntil("the native replica's sync") {
+            let replication = try await info(targetControl, "replication")
+            return replication["master_link_status"] == "up" && replication["master_sync_in_progress"] == "0"
+        }
+    }
+
+    func stopNative() async throws {
+        _ = try await targetControl.send(RESPCommand("REPLICAOF", "NO", "ONE"))
+        try await flushTarget()
+    }
+
+    /// The full sync of the dataset through kvmove's channel and through `REPLICAOF`, one after the other.
+    func fullSync(_ results: Results) async throws {
+        try await flushTarget()
+        let status = ChannelStatus()
+        Memory.resetPeak()
+        let start = ContinuousClock.now
+        let task = try await startChannel(status)
+        let channelSeconds = seconds(start.duration(to: .now))
+        let peak = Memory.peakMiB()
+        await stop(task)
+        let copied = try await targetKeys()
+        guard copied == keys + 1, status.snapshot.fullSyncKeys == keys else {
+            throw BenchFailure("the channel's full sync left \(copied) keys (\(keys) and the checkpoint expected)")
+        }
+
+        let nativeStart = ContinuousClock.now
+        try await startNative()
+        let nativeSeconds = seconds(nativeStart.duration(to: .now))
+        let replicated = try await targetKeys()
+        try await stopNative()
+        guard replicated == keys else { throw BenchFailure("the native sync left \(replicated) keys") }
+
+        let channelRate = Double(keys) / channelSeconds
+        let nativeRate = Double(keys) / nativeSeconds
+        results.record("full sync: kvmove channel keys/s", channelRate)
+        results.record("full sync: native REPLICAOF keys/s", nativeRate)
+        results.record("full sync: kvmove / native", channelRate / nativeRate)
+        results.record("full sync: kvmove peak RSS MiB", peak)
+    }
+
+    // MARK: Streaming throughput
+
+    /// Writes `total` SETs to the source from `connections` connections in pipelines of `pipeline`.
+    ///
+    /// The commands are built before the clock starts; keys cycle through 100,000 names so the target's
+    /// memory stays flat.
+    func load(total: Int, connections: Int = 2, pipeline: Int = 1000) async throws -> Double {
+        let perConnection = total / connections
+        let batches = (0..<connections).map { connection in
+            (0..<20).map { batch in
+                (0..<pipeline).map { index in
+                    let n = (connection * 20 + batch) * pipeline + index
+                    return RESPCommand("SET", RESPArgument("s:\(n % 100_000)"), "0123456789abcdef0123456789abcdef")
+                }
+            }
+        }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connectionBatches in batches {
+                group.addTask {
+                    let connection = try await source.connect()
+                    var sent = 0
+                    var next = 0
+                    while sent < perConnection {
+                        let replies = try await connection.pipeline(connectionBatches[next])
+                        if let error = replies.first(where: { $0.serverError != nil }) {
+                            throw BenchFailure("the source refused a write: \(error)")
+                        }
+                        sent += pipeline
+                        next = (next + 1) % connectionBatches.count
+                    }
+                    await connection.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        return seconds(start.duration(to: .now))
+    }
+
+    /// Applied writes per second under a pipelined load: kvmove's channel, then a native replica.
+    func stream(_ results: Results, writes: Int) async throws {
+        try await flushTarget()
+        let status = ChannelStatus()
+        let task = try await startChannel(status)
+        let applied0 = status.snapshot.commandsApplied
+        Memory.resetPeak()
+        let start = ContinuousClock.now
+        let loadSeconds = try await load(total: writes)
+        let end = try await sourceOffset()
+        try await waitUntil("the channel to apply the load") { (status.snapshot.appliedOffset ?? -1) >= end }
+        let kvmoveSeconds = seconds(start.duration(to: .now))
+        let peak = Memory.peakMiB()
+        let applied = status.snapshot.commandsApplied - applied0
+        let fullSyncs = status.snapshot.fullSyncs
+        await stop(task)
+        guard fullSyncs == 1 else { throw BenchFailure("the channel synced \(fullSyncs) times under load") }
+        guard applied >= writes else { throw BenchFailure("the channel applied \(applied) of \(writes) writes") }
+
+        try await startNative()
+        let nativeStart = ContinuousClock.now
+        let nativeLoadSeconds = try await load(total: writes)
+        let nativeEnd = try await sourceOffset()
+        try await waitUntil("the native replica to apply the load", interval: .milliseconds(2)) {
+            Int64(try await info(targetControl, "replication")["slave_repl_offset"] ?? "") ?? -1 >= nativeEnd
+        }
+        let nativeSeconds = seconds(nativeStart.duration(to: .now))
+        try await stopNative()
+
+        let kvmoveRate = Double(writes) / kvmoveSeconds
+        let nativeRate = Double(writes) / nativeSeconds
+        results.record("streaming: source load writes/s (kvmove run)", Double(writes) / loadSeconds)
+        results.record("streaming: kvmove applied writes/s", kvmoveRate)
+        results.record("streaming: source load writes/s (native run)", Double(writes) / nativeLoadSeconds)
+        results.record("streaming: native replica applied writes/s", nativeRate)
+        results.record("streaming: kvmove / native", kvmoveRate / nativeRate)
+        results.record("streaming: kvmove peak RSS MiB", peak)
+        results.record("streaming: kvmove spooled MiB", Double(status.snapshot.spooledBytesTotal) / 1_048_576)
+    }
+
+    // MARK: Lag
+
+    /// Replication lag at a steady write rate, as a subscriber on the target sees stamps published on the source.
+    ///
+    /// Every millisecond the writer sends `rate / 1000` SETs and one `PUBLISH kvmove-lag <now>`; both kvmove and
+    /// a native replica carry the `PUBLISH` to the target's subscribers, which note when each stamp arrives.
+    func lagSamples(rate: Int, duration: Duration) async throws -> [Double] {
+        let probe = LagProbe()
+        let configuration = RESPConnection.Configuration(port: target.port, password: Secret(target.password))
+        let perTick = max(1, rate / 1000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await RESPStreamConnection.with(configuration) { stream in
+                    try await stream.write([
+                        RESPCommand("AUTH", RESPArgument(target.password)), RESPCommand("SUBSCRIBE", "kvmove-lag"),
+                    ])
+                    var reader = PubSubReader()
+                    for try await chunk in stream.inbound {
+                        let now = monotonicNanoseconds()
+                        reader.append(chunk)
+                        while let message = reader.next() {
+                            if message == "subscribe" {
+                                probe.subscribed.store(true, ordering: .releasing)
+                            } else if let stamp = UInt64(message) {
+                                probe.samples.withLock { $0.append(Double(now &- stamp) / 1e6) }
+                            }
+                        }
+                    }
+                }
+            }
+            try await waitUntil("the subscriber") { probe.subscribed.load(ordering: .acquiring) }
+            let writer = try await source.connect()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let ticks = Int(seconds(duration) * 1000)
+            for tick in 0..<ticks {
+                try await clock.sleep(until: start + .milliseconds(tick))
+                var commands: [RESPCommand] = []
+                for index in 0..<perTick {
+                    commands.append(RESPCommand("SET", RESPArgument("l:\((tick * perTick + index) % 10_000)"), "x"))
+                }
+                commands.append(RESPCommand("PUBLISH", "kvmove-lag", RESPArgument(String(monotonicNanoseconds()))))
+                _ = try await writer.pipeline(commands)
+            }
+            await writer.close()
+            try await Task.sleep(for: .milliseconds(500))
+            group.cancelAll()
+        }
+        return probe.samples.withLock { $0 }.sorted()
+    }
+
+    /// Lag p50/p99/max at a steady write rate: kvmove's channel, then a native replica, measured the same way.
+    func lag(_ results: Results, rate: Int, duration: Duration) async throws {
+        try await flushTarget()
+        let status = ChannelStatus()
+        let task = try await startChannel(status)
+        Memory.resetPeak()
+        let kvmove = try await lagSamples(rate: rate, duration: duration)
+        let peak = Memory.peakMiB()
+        await stop(task)
+
+        try await startNative()
+        let native = try await lagSamples(rate: rate, duration: duration)
+        try await stopNative()
+
+        let expected = Int(seconds(duration) * 1000)
+        guard kvmove.count >= expected * 99 / 100, native.count >= expected * 99 / 100 else {
+            throw BenchFailure("stamps lost: kvmove \(kvmove.count), native \(native.count) of \(expected)")
+        }
+        results.record("lag at \(rate) writes/s: kvmove p50 ms", percentile(kvmove, 0.5))
+        results.record("lag at \(rate) writes/s: kvmove p99 ms", percentile(kvmove, 0.99))
+        results.record("lag at \(rate) writes/s: kvmove max ms", kvmove.last ?? .nan)
+        results.record("lag at \(rate) writes/s: native p50 ms", percentile(native, 0.5))
+        results.record("lag at \(rate) writes/s: native p99 ms", percentile(native, 0.99))
+        results.record("lag at \(rate) writes/s: native max ms", native.last ?? .nan)
+        results.record(
+            "lag at \(rate) writes/s: kvmove p99 − native p99 ms", percentile(kvmove, 0.99) - percentile(native, 0.99))
+        results.record("lag: kvmove peak RSS MiB", peak)
+    }
+}
+
+/// What the lag subscriber saw: lag samples in milliseconds, and whether it is subscribed.
+final class LagProbe: Sendable {
+    let samples = Mutex<[Double]>([])
+    let subscribed = Atomic<Bool>(false)
+}
+
+/// Reads Pub/Sub pushes (RESP2) from raw bytes: for each array, its second-last or last bulk string.
+///
+/// ``next()`` returns `subscribe` for a subscription's confirmation and the payload of each message.
+struct PubSubReader {
+    private var bytes: [UInt8] = []
+    private var start = 0
+
+    mutating func append(_ chunk: ByteBuffer) {
+        if start > 1 << 16 {
+            bytes.removeFirst(start)
+            start = 0
+        }
+        bytes.append(contentsOf: chunk.readableBytesView)
+    }
+
+    /// The integer after a type byte at `index`, and the index after its CRLF; nil when incomplete.
+    private func header(_ index: Int) -> (Int, Int)? {
+        var cursor = index + 1
+        var value = 0
+        var negative = false
+        while cursor + 1 < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\r") { return (negative ? -value : value, cursor + 2) }
+            if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int(byte &- 48) }
+            cursor += 1
+        }
+        return nil
+    }
+
+    mutating func next() -> String? {
+        while start < bytes.count {
+            guard bytes[start] == UInt8(ascii: "*") else {
+                // +OK from AUTH, or anything else that is not a push: skip its line.
+                guard let (_, end) = header(start) else { return nil }
+                start = end
+                continue
+            }
+            guard let (count, afterHeader) = header(start) else { return nil }
+            var cursor = afterHeader
+            var elements: [String] = []
+            for _ in 0..<max(0, count) {
+                guard cursor < bytes.count, let (length, afterLength) = header(cursor) else { return nil }
+                if bytes[cursor] == UInt8(ascii: "$") {
+                    guard afterLength + length + 2 <= bytes.count else { return nil }
+                    elements.append(String(decoding: bytes[afterLength..<(afterLength + length)], as: UTF8.self))
+                    cursor = afterLength + length + 2
+                } else {
+                    elements.append(String(length))
+                    cursor = afterLength
+                }
+            }
+            start = cursor
+            if elements.first == "subscribe" { return "subscribe" }
+            if elements.first == "message", let payload = elements.last { return payload }
+        }
+        return nil
+    }
+}
