@@ -139,6 +139,7 @@ struct Bench {
             throw BenchFailure("the channel's full sync left \(copied) keys (\(keys) and the checkpoint expected)")
         }
 
+        try await flushTarget()  // outside the clock: the kvmove run started from an empty target too
         let nativeStart = ContinuousClock.now
         try await startNative()
         let nativeSeconds = seconds(nativeStart.duration(to: .now))
@@ -156,39 +157,24 @@ struct Bench {
 
     // MARK: Streaming throughput
 
-    /// Writes `total` SETs to the source from `connections` connections in pipelines of `pipeline`.
-    ///
-    /// The commands are built before the clock starts; keys cycle through 100,000 names so the target's
-    /// memory stays flat.
+    /// Writes `total` SETs of 32-byte values to the source with `redis-benchmark` (its own process, so kvmove's
+    /// memory is measured alone): `connections` connections, pipelines of `pipeline`, keys drawn from 100,000.
     func load(total: Int, connections: Int = 2, pipeline: Int = 1000) async throws -> Double {
-        let perConnection = total / connections
-        let batches = (0..<connections).map { connection in
-            (0..<20).map { batch in
-                (0..<pipeline).map { index in
-                    let n = (connection * 20 + batch) * pipeline + index
-                    return RESPCommand("SET", RESPArgument("s:\(n % 100_000)"), "0123456789abcdef0123456789abcdef")
-                }
-            }
-        }
+        let process = Process()
+        process.executableURL = URL(
+            fileURLWithPath: Server.redisServerPath().replacingOccurrences(
+                of: "redis-server", with: "redis-benchmark"))
+        process.arguments = [
+            "-h", "127.0.0.1", "-p", "\(source.port)", "-a", source.password, "-t", "set", "-n", "\(total)",
+            "-P", "\(pipeline)", "-c", "\(connections)", "-r", "100000", "-d", "32", "-q",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for connectionBatches in batches {
-                group.addTask {
-                    let connection = try await source.connect()
-                    var sent = 0
-                    var next = 0
-                    while sent < perConnection {
-                        let replies = try await connection.pipeline(connectionBatches[next])
-                        if let error = replies.first(where: { $0.serverError != nil }) {
-                            throw BenchFailure("the source refused a write: \(error)")
-                        }
-                        sent += pipeline
-                        next = (next + 1) % connectionBatches.count
-                    }
-                    await connection.close()
-                }
-            }
-            try await group.waitForAll()
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("redis-benchmark exited with \(process.terminationStatus)")
         }
         return seconds(start.duration(to: .now))
     }
@@ -289,12 +275,14 @@ struct Bench {
         try await flushTarget()
         let status = ChannelStatus()
         let task = try await startChannel(status)
+        try await Task.sleep(for: .seconds(1))  // both sides settle after their full sync before measuring
         Memory.resetPeak()
         let kvmove = try await lagSamples(rate: rate, duration: duration)
         let peak = Memory.peakMiB()
         await stop(task)
 
         try await startNative()
+        try await Task.sleep(for: .seconds(1))
         let native = try await lagSamples(rate: rate, duration: duration)
         try await stopNative()
 

@@ -16,13 +16,15 @@ import KVMoveSync
 // printed per run and as the median of the runs.
 //
 // Usage: kvmove-bench [--keys N] [--value-bytes B] [--phases restore,fullsync,stream,lag,verify] [--runs R]
-//                     [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--markdown]
+//                     [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--batch-commands N]
+//                     [--memory-buffer-mib M] [--markdown]
 
 struct Arguments {
     static let allPhases = ["restore", "fullsync", "stream", "lag", "verify"]
     static let usage =
         "usage: kvmove-bench [--keys N] [--value-bytes B] [--phases \(allPhases.joined(separator: ","))] "
-        + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--markdown]\n"
+        + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--batch-commands N] "
+        + "[--memory-buffer-mib M] [--markdown]\n"
 
     var keys = 1_000_000
     var valueBytes = 100
@@ -32,6 +34,7 @@ struct Arguments {
     var lagRate = 5000
     var lagSeconds = 10.0
     var markdown = false
+    var channelOptions = ReplicaChannel.Options()
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -45,6 +48,10 @@ struct Arguments {
             case "--lag-rate": lagRate = Int(iterator.next() ?? "") ?? lagRate
             case "--lag-seconds": lagSeconds = Double(iterator.next() ?? "") ?? lagSeconds
             case "--markdown": markdown = true
+            case "--batch-commands":
+                channelOptions.batchCommands = Int(iterator.next() ?? "") ?? channelOptions.batchCommands
+            case "--memory-buffer-mib":
+                channelOptions.memoryBufferBytes = (Int(iterator.next() ?? "") ?? 8) << 20
             default:
                 FileHandle.standardError.write(Data(Self.usage.utf8))
                 exit(64)
@@ -78,7 +85,11 @@ _ = try await sourceControl.send(
 let baseline = Memory.peakMiB()
 let bench = Bench(
     source: source, target: target, sourceControl: sourceControl, targetControl: targetControl, keys: arguments.keys,
-    channelOptions: ReplicaChannel.Options(spoolDirectory: root.appendingPathComponent("spool").path))
+    channelOptions: {
+        var options = arguments.channelOptions
+        options.spoolDirectory = root.appendingPathComponent("spool").path
+        return options
+    }())
 let results = Results()
 do {
     for run in 1...arguments.runs {

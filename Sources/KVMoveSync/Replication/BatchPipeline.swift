@@ -1,60 +1,64 @@
-/// Batches written to the target strictly in order, one on the wire while the next is prepared.
+/// Batches written to the target while the next ones are prepared: in order, or several at once.
 ///
-/// ``submit(_:)`` starts a batch behind the one before it and returns once at most one batch is ahead of the
-/// new one, so the applier parses and encodes batch N+1 while batch N is on the wire and the target works on
-/// it, and never holds more than two batches. A batch starts only after the one before it succeeded: a
-/// failure fails every batch after it, and is thrown by the next ``submit(_:)`` or ``drain()``. Waiting is
+/// ``submit(ordered:_:)`` with `ordered` starts a batch only once the batch before it succeeded, and returns
+/// once at most one batch is ahead of the new one: the applier parses and encodes batch N+1 while batch N is
+/// on the wire, and the target applies them strictly in order (the command stream). Without `ordered` up to
+/// ``unorderedDepth`` batches are on the wire at once, in any order (snapshot keys: each `RESTORE … REPLACE`
+/// writes a key no other batch writes). A failure is thrown by the next ``submit(ordered:_:)`` or
+/// ``drain()``, fails the ordered batches after it, and is reported at once to `onFailure`. Waiting is
 /// cancellable: cancelling the waiting task cancels the batches (whose connection then closes).
 struct BatchPipeline {
-    private var last: Task<Void, any Error>?
-    private var beforeLast: Task<Void, any Error>?
-    /// Called with the error of the first batch that fails, as soon as it fails (to wake the applier).
+    /// Unordered batches on the wire at once.
+    static let unorderedDepth = 4
+
+    private var tasks: [Task<Void, any Error>] = []
+    /// Called with the error of a batch that fails, as soon as it fails (to wake the applier).
     private let onFailure: @Sendable (any Error) -> Void
 
-    /// Creates a pipeline; `onFailure` hears of a failed batch at once, before ``submit(_:)`` or ``drain()``.
+    /// Creates a pipeline; `onFailure` hears of a failed batch at once, before the next submit or drain.
     init(onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.onFailure = onFailure
     }
 
-    /// Starts `batch` once the batch before it has succeeded; waits while two batches are ahead of it.
-    mutating func submit(_ batch: @escaping @Sendable () async throws -> Void) async throws {
-        if let beforeLast { try await wait(beforeLast) }
-        let previous = last
-        let onFailure = onFailure
-        last = Task {
-            if let previous { try await previous.value }
-            try Task.checkCancellation()
-            do {
-                try await batch()
-            } catch {
-                onFailure(error)
-                throw error
-            }
+    /// Starts `batch`, behind the batch before it when `ordered`; waits while too many are ahead of it.
+    mutating func submit(ordered: Bool = true, _ batch: @escaping @Sendable () async throws -> Void) async throws {
+        let depth = ordered ? 2 : Self.unorderedDepth
+        while tasks.count >= depth {
+            try await wait(tasks.removeFirst())
         }
-        beforeLast = previous
+        let previous = ordered ? tasks.last : nil
+        let onFailure = onFailure
+        tasks.append(
+            Task {
+                if let previous { try await previous.value }
+                try Task.checkCancellation()
+                do {
+                    try await batch()
+                } catch {
+                    onFailure(error)
+                    throw error
+                }
+            })
     }
 
     /// Waits until every submitted batch is written; throws the first failure.
     mutating func drain() async throws {
-        defer {
-            last = nil
-            beforeLast = nil
+        while !tasks.isEmpty {
+            try await wait(tasks.removeFirst())
         }
-        if let last { try await wait(last) }
     }
 
     /// Cancels the batches not finished yet.
     func cancel() {
-        last?.cancel()
-        beforeLast?.cancel()
+        for task in tasks { task.cancel() }
     }
 
     private func wait(_ task: Task<Void, any Error>) async throws {
-        let tasks = [last, beforeLast]
+        let tasks = self.tasks + [task]
         try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {
-            for task in tasks { task?.cancel() }
+            for task in tasks { task.cancel() }
         }
     }
 }

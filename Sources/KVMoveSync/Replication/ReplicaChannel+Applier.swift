@@ -317,7 +317,10 @@ extension ReplicaChannel {
             let status = status
             let database = database
             let rdbBytes = parser.rdbBytes
-            try await batches.submit {
+            // A batch that selects a database (or restores functions) is alone on the wire: the keys after it
+            // must reach the database it selects.
+            if !before.isEmpty { try await batches.drain() }
+            try await batches.submit(ordered: false) {
                 let errors: [RESPServerError?]
                 do {
                     errors = try await restorer.restore(keys, after: before)
@@ -335,9 +338,10 @@ extension ReplicaChannel {
                 }
                 status.update {
                     $0.fullSyncKeys += keys.count
-                    $0.fullSyncBytes = rdbBytes
+                    $0.fullSyncBytes = max($0.fullSyncBytes, rdbBytes)
                 }
             }
+            if !before.isEmpty { try await batches.drain() }
         }
 
         /// Queues the stream commands and the checkpoint as one transaction; written while the next is read.

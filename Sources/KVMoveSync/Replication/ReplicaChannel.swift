@@ -55,7 +55,7 @@ package struct ReplicaChannel: Sendable {
             batchBytes: Int = 4 << 20,
             ackInterval: Duration = .seconds(1),
             ttlMarginMilliseconds: Int64 = 120_000,
-            memoryBufferBytes: Int = 16 << 20,
+            memoryBufferBytes: Int = 8 << 20,
             spoolDirectory: String? = nil,
             bigValueBytes: Int = 4 << 20,
             chunkElements: Int = 1000

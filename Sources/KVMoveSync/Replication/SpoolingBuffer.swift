@@ -114,6 +114,13 @@ package final class SpoolingBuffer: Sendable {
                 }
             } else {
                 state.memoryBytes += chunk.readableBytes
+                if chunk.capacity > 2 * chunk.readableBytes + 4096 {
+                    // A read into a big buffer that came back part full: keep the bytes, not the buffer.
+                    var compact = ByteBuffer()
+                    compact.reserveCapacity(chunk.readableBytes)
+                    compact.writeBuffer(&chunk)
+                    chunk = compact
+                }
                 state.chunks.append(chunk)
             }
             let waiter = state.waiter
@@ -211,7 +218,7 @@ package final class SpoolingBuffer: Sendable {
             guard descriptor >= 0 else {
                 throw SpoolFailure(detail: "cannot create a file in \(directory) (errno \(errno))")
             }
-            unlink(String(cString: template))
+            _ = template.withUnsafeBufferPointer { pointer in pointer.baseAddress.map { unlink($0) } }
             state.descriptor = descriptor
         }
         let descriptor = state.descriptor
