@@ -54,6 +54,14 @@ struct Bench {
         Int64(try await info(sourceControl, "replication")["master_repl_offset"] ?? "") ?? -1
     }
 
+    /// Empties db 1 of the source, where the streaming and lag phases write, so every run starts from the dataset.
+    func cleanSource() async throws {
+        let connection = try await RESPConnection.connect(
+            .init(port: source.port, password: Secret(source.password), database: 1))
+        _ = try await connection.send(RESPCommand("FLUSHDB"))
+        await connection.close()
+    }
+
     func flushTarget() async throws {
         _ = try await targetControl.send(RESPCommand("FLUSHALL"))
     }
@@ -157,7 +165,7 @@ struct Bench {
 
     // MARK: Streaming throughput
 
-    /// Writes `total` SETs of 32-byte values to the source with `redis-benchmark` (its own process, so kvmove's
+    /// Writes `total` SETs of 32-byte values to db 1 of the source with `redis-benchmark` (its own process, so kvmove's
     /// memory is measured alone): `connections` connections, pipelines of `pipeline`, keys drawn from 100,000.
     func load(total: Int, connections: Int = 2, pipeline: Int = 1000) async throws -> Double {
         let process = Process()
@@ -166,7 +174,7 @@ struct Bench {
                 of: "redis-server", with: "redis-benchmark"))
         process.arguments = [
             "-h", "127.0.0.1", "-p", "\(source.port)", "-a", source.password, "-t", "set", "-n", "\(total)",
-            "-P", "\(pipeline)", "-c", "\(connections)", "-r", "100000", "-d", "32", "-q",
+            "-P", "\(pipeline)", "-c", "\(connections)", "-r", "100000", "-d", "32", "--dbnum", "1", "-q",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -223,7 +231,7 @@ struct Bench {
 
     /// Replication lag at a steady write rate, as a subscriber on the target sees stamps published on the source.
     ///
-    /// Every millisecond the writer sends `rate / 1000` SETs and one `PUBLISH kvmove-lag <now>`; both kvmove and
+    /// Every millisecond the writer sends `rate / 1000` SETs (to db 1) and one `PUBLISH kvmove-lag <now>`; both kvmove and
     /// a native replica carry the `PUBLISH` to the target's subscribers, which note when each stamp arrives.
     func lagSamples(rate: Int, duration: Duration) async throws -> [Double] {
         let probe = LagProbe()
@@ -250,7 +258,8 @@ struct Bench {
                 }
             }
             try await waitUntil("the subscriber") { probe.subscribed.load(ordering: .acquiring) }
-            let writer = try await source.connect()
+            let writer = try await RESPConnection.connect(
+                .init(port: source.port, password: Secret(source.password), database: 1))
             let clock = ContinuousClock()
             let start = clock.now
             let ticks = Int(seconds(duration) * 1000)

@@ -98,8 +98,12 @@ do {
             switch phase {
             case "restore": try await bench.restore(results)
             case "fullsync": try await bench.fullSync(results)
-            case "stream": try await bench.stream(results, writes: arguments.streamWrites)
-            case "lag": try await bench.lag(results, rate: arguments.lagRate, duration: .seconds(arguments.lagSeconds))
+            case "stream":
+                try await bench.stream(results, writes: arguments.streamWrites)
+                try await bench.cleanSource()
+            case "lag":
+                try await bench.lag(results, rate: arguments.lagRate, duration: .seconds(arguments.lagSeconds))
+                try await bench.cleanSource()
             case "verify":
                 try await bench.flushTarget()
                 _ = try await ScanCopier(source: source.endpoint, target: target.endpoint).run { _ in }
