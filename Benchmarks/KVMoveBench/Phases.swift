@@ -96,6 +96,41 @@ struct Bench {
         results.record("RESTORE only peak RSS MiB", peak)
     }
 
+    /// The target's own ceiling for `RESTORE`: the payload of one source key restored under `keys` names,
+    /// 1000 a pipeline, four pipelines at once, with nothing else running (no source, no parsing).
+    func restoreCeiling(_ results: Results) async throws {
+        try await flushTarget()
+        let reply = try await sourceControl.send(RESPCommand("SCAN", "0", "COUNT", "1"))
+        guard let key = reply.array?.last?.array?.first?.bytes,
+            let payload = try await sourceControl.send(RESPCommand("DUMP", RESPArgument(key))).bytes
+        else { throw BenchFailure("no key to DUMP on the source") }
+        let batches = (0..<(keys / 1000)).map { batch in
+            (0..<1000).map { index in
+                RestoreWriter.Key(
+                    key: ByteBuffer(string: "c:\(batch * 1000 + index)"), expireAtMilliseconds: nil, payload: payload)
+            }
+        }
+        let writer = try await target.connect()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<4 {
+                group.addTask {
+                    for index in stride(from: lane, to: batches.count, by: 4) {
+                        let errors = try await RestoreWriter(connection: writer).restore(batches[index])
+                        if let error = errors.compactMap({ $0 }).first {
+                            throw BenchFailure("RESTORE failed: \(error)")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = seconds(start.duration(to: .now))
+        await writer.close()
+        results.record(
+            "RESTORE ceiling of the target (prepared payloads) keys/s", Double(batches.count * 1000) / elapsed)
+    }
+
     // MARK: Full sync
 
     /// Starts the channel on an empty target and returns once it streams (its full sync applied).

@@ -11,7 +11,8 @@ import KVMoveSync
 //   fullsync  kvmove's channel full sync (PSYNC, RDB → RESTORE) vs native REPLICAOF;
 //   stream    applied writes/s under a pipelined SET load on the source, kvmove's channel vs a native replica;
 //   lag       replication lag p50/p99 at a steady write rate (PUBLISH stamps seen by a subscriber on the target);
-//   verify    kvmove's verifier, every key both ways.
+//   verify    kvmove's verifier, every key both ways;
+//   ceiling   the target's own RESTORE rate with prepared payloads (nothing else running), for reference.
 // kvmove's own peak memory is read from /proc/self/status (VmHWM), reset before each phase. Each metric is
 // printed per run and as the median of the runs.
 //
@@ -20,7 +21,7 @@ import KVMoveSync
 //                     [--memory-buffer-mib M] [--markdown]
 
 struct Arguments {
-    static let allPhases = ["restore", "fullsync", "stream", "lag", "verify"]
+    static let allPhases = ["restore", "fullsync", "stream", "lag", "verify", "ceiling"]
     static let usage =
         "usage: kvmove-bench [--keys N] [--value-bytes B] [--phases \(allPhases.joined(separator: ","))] "
         + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--batch-commands N] "
@@ -97,6 +98,7 @@ do {
             FileHandle.standardError.write(Data("run \(run): \(phase)…\n".utf8))
             switch phase {
             case "restore": try await bench.restore(results)
+            case "ceiling": try await bench.restoreCeiling(results)
             case "fullsync": try await bench.fullSync(results)
             case "stream":
                 try await bench.stream(results, writes: arguments.streamWrites)
