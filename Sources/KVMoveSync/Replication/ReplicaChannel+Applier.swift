@@ -1,6 +1,10 @@
 import KVMoveRESP
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension ReplicaChannel {
     /// Applies one session's stream to the target: the driver of the state machines, and the only part
     /// that waits on I/O.
@@ -166,6 +170,8 @@ extension ReplicaChannel {
                 database = streamDatabase
                 applied = base
                 pendingEnd = base
+                // The snapshot's buffers are gone: give the heap they grew back, so streaming starts small.
+                Self.trimHeap()
                 status.update {
                     $0.phase = .streaming
                     $0.appliedOffset = base
@@ -248,6 +254,16 @@ extension ReplicaChannel {
                 if copied { $0.fullSyncKeys += 1 }
                 $0.fullSyncBigKeys += 1
             }
+        }
+
+        /// Returns freed heap memory to the system (glibc's `malloc_trim`, looked up at run time).
+        static func trimHeap() {
+            #if canImport(Glibc)
+                typealias Trim = @convention(c) (Int) -> Int32
+                if let symbol = dlsym(nil, "malloc_trim") {
+                    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+                }
+            #endif
         }
 
         /// Closes what the session opened besides its connections to the source and target.
