@@ -9,8 +9,8 @@ import NIOCore
 /// applies the source's snapshot (``RDBSplitter``: one `RESTORE … REPLACE ABSTTL` per key through
 /// ``RestoreWriter``, `FUNCTION RESTORE` per library; a key too big for one `RESTORE` is copied from the
 /// source in parts, and the stream after the snapshot brings it up to date) and the command stream after it,
-/// or, when the source continues, the stream alone. It runs
-/// until the connection breaks, the target refuses a write, or the task is cancelled.
+/// or, when the source continues, the stream alone. It runs until the connection breaks, the target refuses
+/// a write, or the task is cancelled.
 ///
 /// **Exactly once.** The position applied (replid, offset, db) is kept in the target itself, in the key
 /// ``checkpointKey`` of db 0, written in the same `MULTI … EXEC` as the commands it covers: the target holds
@@ -60,14 +60,14 @@ package struct ReplicaChannel: Sendable {
             bigValueBytes: Int = 4 << 20,
             chunkElements: Int = 1000
         ) {
-            self.bigValueBytes = bigValueBytes
-            self.chunkElements = chunkElements
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
             self.ackInterval = ackInterval
             self.ttlMarginMilliseconds = ttlMarginMilliseconds
             self.memoryBufferBytes = memoryBufferBytes
             self.spoolDirectory = spoolDirectory
+            self.bigValueBytes = bigValueBytes
+            self.chunkElements = chunkElements
         }
     }
 
