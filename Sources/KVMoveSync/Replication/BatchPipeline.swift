@@ -7,21 +7,23 @@
 /// writes a key no other batch writes). A failure is thrown by the next ``submit(ordered:_:)`` or
 /// ``drain()``, fails the ordered batches after it, and is reported at once to `onFailure`. Waiting is
 /// cancellable: cancelling the waiting task cancels the batches (whose connection then closes).
-struct BatchPipeline {
+package struct BatchPipeline {
     /// Unordered batches on the wire at once.
-    static let unorderedDepth = 4
+    package static let unorderedDepth = 4
 
     private var tasks: [Task<Void, any Error>] = []
     /// Called with the error of a batch that fails, as soon as it fails (to wake the applier).
     private let onFailure: @Sendable (any Error) -> Void
 
     /// Creates a pipeline; `onFailure` hears of a failed batch at once, before the next submit or drain.
-    init(onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
+    package init(onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.onFailure = onFailure
     }
 
     /// Starts `batch`, behind the batch before it when `ordered`; waits while too many are ahead of it.
-    mutating func submit(ordered: Bool = true, _ batch: @escaping @Sendable () async throws -> Void) async throws {
+    package mutating func submit(ordered: Bool = true, _ batch: @escaping @Sendable () async throws -> Void)
+        async throws
+    {
         let depth = ordered ? 2 : Self.unorderedDepth
         while tasks.count >= depth {
             try await wait(tasks.removeFirst())
@@ -42,14 +44,14 @@ struct BatchPipeline {
     }
 
     /// Waits until every submitted batch is written; throws the first failure.
-    mutating func drain() async throws {
+    package mutating func drain() async throws {
         while !tasks.isEmpty {
             try await wait(tasks.removeFirst())
         }
     }
 
     /// Cancels the batches not finished yet.
-    func cancel() {
+    package func cancel() {
         for task in tasks { task.cancel() }
     }
 
