@@ -4,6 +4,7 @@ import NIOCore
 
 /// Copies every key from a source server to a target with `SCAN`, `DUMP`/`PTTL` and `RESTORE … REPLACE ABSTTL`.
 ///
+/// The `RESTORE`s go through ``RestoreWriter``, the writer the live channel's full sync uses too.
 /// For each database one source connection scans and dumps while one target connection restores; the
 /// dump of batch N+1 runs while batch N is restored, so both servers work at once and at most two batches
 /// are held in memory. Keys whose payload is bigger than `Options.bigValueBytes` or the target's
@@ -214,10 +215,10 @@ package struct ScanCopier: Sendable {
         writer: RESPConnection,
         tally: inout Tally
     ) async throws {
-        var commands: [RESPCommand] = []
+        var keys: [RestoreWriter.Key] = []
         var restored: [Int] = []
         var inParts: [Int] = []
-        commands.reserveCapacity(batch.keys.count)
+        keys.reserveCapacity(batch.keys.count)
         restored.reserveCapacity(batch.keys.count)
         for index in batch.keys.indices {
             guard let payload = batch.payloads[index], batch.ttls[index] != -2 else { continue }  // vanished
@@ -227,17 +228,16 @@ package struct ScanCopier: Sendable {
                 continue
             }
             let ttl = batch.ttls[index]
-            let expireAt = ttl < 0 ? 0 : Int(batch.measuredAt + ttl)
-            commands.append(
-                RESPCommand(
-                    "RESTORE", RESPArgument(batch.keys[index]), RESPArgument(expireAt), RESPArgument(payload),
-                    "REPLACE", "ABSTTL"))
+            keys.append(
+                RestoreWriter.Key(
+                    key: batch.keys[index], expireAtMilliseconds: ttl < 0 ? nil : batch.measuredAt + ttl,
+                    payload: payload))
             restored.append(index)
         }
-        let replies = try await writer.pipeline(commands)
+        let errors = try await RestoreWriter(connection: writer).restore(keys)
         var copied = 0
-        for (position, reply) in replies.enumerated() {
-            guard case .error(let error) = reply else {
+        for (position, error) in errors.enumerated() {
+            guard let error else {
                 copied += 1
                 continue
             }

@@ -25,8 +25,6 @@ package final class ChannelStatus: Sendable {
         package var replicationId: String?
         /// The replication offset of the last byte applied to the target (and checkpointed there).
         package var appliedOffset: Int64?
-        /// The database selected at the applied offset.
-        package var appliedDatabase = 0
         /// Keys of the current full sync applied so far.
         package var fullSyncKeys = 0
         /// RDB bytes of the current full sync read so far.
@@ -43,6 +41,16 @@ package final class ChannelStatus: Sendable {
         package var continues = 0
         /// The last reason the channel reconnected or failed.
         package var lastError: String?
+        /// The database selected at ``appliedOffset``: where the stream's next command applies.
+        package var appliedDatabase = 0
+        /// Keys of the current full sync too big for one `RESTORE`, copied from the source in parts.
+        package var fullSyncBigKeys = 0
+        /// Bytes read from the source and waiting in memory to be applied.
+        package var bufferedBytes = 0
+        /// Bytes read from the source and waiting in the spool file to be applied.
+        package var spooledBytes = 0
+        /// Bytes written to the spool file since the worker started (the target was slower than the source).
+        package var spooledBytesTotal = 0
     }
 
     private let state = Mutex(Snapshot())

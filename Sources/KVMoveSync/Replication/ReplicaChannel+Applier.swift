@@ -1,18 +1,25 @@
 import KVMoveRESP
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension ReplicaChannel {
     /// Applies one session's stream to the target: the driver of the state machines, and the only part
     /// that waits on I/O.
     struct Applier {
-        typealias Chunks = AsyncStream<Result<ByteBuffer, any Error>>.Iterator
-
         let channel: ReplicaChannel
         let writer: RESPConnection
         let stream: RESPStreamConnection.Stream
         let status: ChannelStatus
         let resume: ReplicationPosition?
         let targetRDBVersion: Int
+        let inbox: SpoolingBuffer
+        /// Snapshot keys with a bigger `RESTORE` payload are copied from the source in parts.
+        let bigValueBytes: Int
+        /// A connection to the source for copying big keys in parts, opened when the first one comes.
+        var bigKeyReader: RESPConnection?
 
         var buffer = ByteBuffer()
         var parser = ReplicationStreamParser(fullSync: true)
@@ -25,16 +32,25 @@ extension ReplicaChannel {
         var streamDatabase = 0
         var footerVersion = 10
         var inTransaction = false
+        /// Stream commands queued for the next batch; during a full sync, what goes before ``pendingKeys``.
         var pending: [RESPCommand] = []
+        /// Snapshot keys queued for the next batch.
+        var pendingKeys: [RestoreWriter.Key] = []
         var pendingBytes = 0
         var pendingEnd: Int64 = 0
+        /// The offset up to which batches were handed to ``batches`` (applied once they finish).
         var applied: Int64 = 0
-        var pendingKeys = 0
+        /// The batches on their way to the target; a failed one wakes the applier through the inbox.
+        var batches: BatchPipeline
 
         init(
             channel: ReplicaChannel, writer: RESPConnection, stream: RESPStreamConnection.Stream,
-            status: ChannelStatus, resume: ReplicationPosition?, targetRDBVersion: Int
+            status: ChannelStatus, resume: ReplicationPosition?, targetRDBVersion: Int, inbox: SpoolingBuffer,
+            bigValueBytes: Int
         ) {
+            self.inbox = inbox
+            self.bigValueBytes = bigValueBytes
+            batches = BatchPipeline { [inbox] error in inbox.abort(throwing: error) }
             self.channel = channel
             self.writer = writer
             self.stream = stream
@@ -43,10 +59,13 @@ extension ReplicaChannel {
             self.targetRDBVersion = targetRDBVersion
         }
 
-        /// The next chunk from the reader, appended to the buffer.
-        mutating func read(_ chunks: inout Chunks) async throws {
-            guard let next = await chunks.next() else { throw CancellationError() }
-            var chunk = try next.get()
+        /// Everything the reader has buffered, appended to the buffer (or taking its place when it is empty).
+        mutating func read() async throws {
+            var chunk = try await inbox.take()
+            if buffer.readableBytes == 0 {
+                buffer = chunk
+                return
+            }
             if buffer.readerIndex > 1 << 20, buffer.readerIndex > buffer.readableBytes {
                 buffer.discardReadBytes()
             }
@@ -54,7 +73,7 @@ extension ReplicaChannel {
         }
 
         /// Runs the handshake; returns the offset to acknowledge until something is applied.
-        mutating func handshake(_ chunks: inout Chunks, username: String?, password: String?) async throws -> Int64 {
+        mutating func handshake(username: String?, password: String?) async throws -> Int64 {
             var handshake = ReplicaHandshake(
                 username: username, password: password, clientName: ClientRole.sync.clientName, resume: resume)
             var action = handshake.start()
@@ -64,7 +83,7 @@ extension ReplicaChannel {
                     try await stream.write([command])
                     action = try handshake.receive(&buffer)
                 case .wait:
-                    try await read(&chunks)
+                    try await read()
                     action = try handshake.receive(&buffer)
                 case .fullResync(let id, let offset):
                     replicationId = id
@@ -98,27 +117,40 @@ extension ReplicaChannel {
         }
 
         /// Applies events until the stream ends or fails.
-        mutating func apply(_ chunks: inout Chunks) async throws {
-            while true {
-                try Task.checkCancellation()
-                while let event = try parser.next(from: &buffer) {
-                    try await handle(event)
-                }
-                if parser.isStreaming {
-                    try await flushStream()
-                } else {
-                    status.update {
-                        $0.fullSyncBytes = parser.rdbBytes
+        mutating func apply() async throws {
+            do {
+                while true {
+                    try Task.checkCancellation()
+                    while let event = try parser.next(from: &buffer) {
+                        try await handle(event)
                     }
+                    // The input is drained: write what is queued now rather than wait for a full batch.
+                    if parser.isStreaming {
+                        try await flushStream()
+                    } else {
+                        status.update {
+                            $0.fullSyncBytes = parser.rdbBytes
+                        }
+                    }
+                    try await read()
                 }
-                try await read(&chunks)
+            } catch {
+                batches.cancel()
+                throw error
             }
         }
 
         private mutating func handle(_ event: ReplicationStreamParser.Event) async throws {
             switch event {
             case .rdbStarted(let length):
+                try await batches.drain()
                 _ = try await writer.send(RESPCommand("FLUSHALL"))
+                // FLUSHALL keeps function libraries; the snapshot brings the source's own. A server without
+                // FUNCTION (before Redis 7) has none to remove.
+                let flushed = try await writer.send(RESPCommand("FUNCTION", "FLUSH"))
+                if let error = flushed.serverError, !error.message.lowercased().contains("unknown") {
+                    throw ChannelFailure.writeRefused(command: "FUNCTION FLUSH", database: 0, error: error)
+                }
                 _ = try await writer.send(RESPCommand("SELECT", 0))
                 database = 0
                 status.update {
@@ -126,6 +158,7 @@ extension ReplicaChannel {
                     $0.replicationId = replicationId
                     $0.fullSyncs += 1
                     $0.fullSyncKeys = 0
+                    $0.fullSyncBigKeys = 0
                     $0.fullSyncBytes = 0
                     $0.fullSyncBytesTotal = length
                     $0.appliedOffset = nil
@@ -134,6 +167,7 @@ extension ReplicaChannel {
                 try await handle(item)
             case .rdbFinished:
                 try await flushRestores()
+                try await batches.drain()
                 // The snapshot is applied: only now does the target hold a checkpoint.
                 let marker = ReplicationPosition(replicationId: replicationId, offset: base, database: streamDatabase)
                 var commands = [RESPCommand("SELECT", 0), checkpointCommand(marker)]
@@ -142,6 +176,8 @@ extension ReplicaChannel {
                 database = streamDatabase
                 applied = base
                 pendingEnd = base
+                // The snapshot's buffers are gone: give the heap they grew back, so streaming starts small.
+                Self.trimHeap()
                 status.update {
                     $0.phase = .streaming
                     $0.appliedOffset = base
@@ -168,34 +204,79 @@ extension ReplicaChannel {
             case .aux(let key, let value):
                 if key == "repl-stream-db", let db = Int(String(buffer: value)) { streamDatabase = db }
             case .selectDatabase(let db):
+                try await flushRestores()
                 pending.append(RESPCommand("SELECT", RESPArgument(db)))
                 database = db
             case .resizeDatabase, .end:
                 break
             case .function(let body):
+                try await flushRestores()
                 pending.append(
                     RESPCommand(
                         "FUNCTION", "RESTORE", RESPArgument(DumpPayload.make(body: body, rdbVersion: footerVersion)),
                         "REPLACE"))
             case .key(let record):
-                var expireAt = 0
+                var expireAt: Int64?
                 if let at = record.expireAtMilliseconds {
                     // The TTL gap: a key about to expire is kept long enough for the stream to renew or delete it.
-                    expireAt = Int(max(at, Keyspace.nowMilliseconds() + channel.options.ttlMarginMilliseconds))
+                    expireAt = max(at, Keyspace.nowMilliseconds() + channel.options.ttlMarginMilliseconds)
+                }
+                if record.value.readableBytes + 11 > bigValueBytes {
+                    try await copyInParts(record, expireAt: expireAt)
+                    return
                 }
                 let payload = DumpPayload.make(type: record.type, value: record.value, rdbVersion: footerVersion)
-                var arguments: [RESPArgument] = [
-                    RESPArgument(record.key), RESPArgument(expireAt), RESPArgument(payload), "REPLACE", "ABSTTL",
-                ]
-                if let idle = record.idleSeconds { arguments += ["IDLETIME", RESPArgument(idle)] }
-                if let frequency = record.frequency { arguments += ["FREQ", RESPArgument(Int(frequency))] }
-                pending.append(RESPCommand("RESTORE", arguments: arguments))
+                pendingKeys.append(
+                    RestoreWriter.Key(
+                        key: record.key, expireAtMilliseconds: expireAt, payload: payload,
+                        idleSeconds: record.idleSeconds, frequency: record.frequency))
                 pendingBytes += payload.readableBytes + record.key.readableBytes
-                pendingKeys += 1
-                if pending.count >= channel.options.batchCommands || pendingBytes >= channel.options.batchBytes {
+                if pendingKeys.count >= channel.options.batchCommands || pendingBytes >= channel.options.batchBytes {
                     try await flushRestores()
                 }
             }
+        }
+
+        /// Copies a snapshot key too big for one `RESTORE` from the source, element by element.
+        ///
+        /// The source's value may be newer than the snapshot's; the stream that follows the snapshot replays
+        /// the writes since then, most of which are idempotent (7.0 propagates `SET`, `PEXPIREAT`, `SREM`, …).
+        private mutating func copyInParts(_ record: RDBKeyRecord, expireAt: Int64?) async throws {
+            try await flushRestores()
+            try await batches.drain()
+            let reader: RESPConnection
+            if let bigKeyReader {
+                reader = bigKeyReader
+            } else {
+                reader = try await channel.source.connect(role: .sync)
+                bigKeyReader = reader
+            }
+            try await reader.select(database)
+            let copier = ChunkedKeyCopier(
+                reader: reader, writer: writer, database: database,
+                chunkElements: max(1, channel.options.chunkElements), chunkBytes: max(1, min(bigValueBytes, 1 << 20)))
+            let copied = try await copier.copy(record.key, expireAt: expireAt)
+            status.update {
+                if copied { $0.fullSyncKeys += 1 }
+                $0.fullSyncBigKeys += 1
+            }
+        }
+
+        /// Returns freed heap memory to the system (glibc's `malloc_trim`, looked up at run time).
+        static func trimHeap() {
+            #if canImport(Glibc)
+                typealias Trim = @convention(c) (Int) -> Int32
+                if let symbol = dlsym(nil, "malloc_trim") {
+                    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+                }
+            #endif
+        }
+
+        /// Closes what the session opened besides its connections to the source and target.
+        mutating func close() async {
+            batches.cancel()
+            await bigKeyReader?.close()
+            bigKeyReader = nil
         }
 
         /// Queues a stream command; skips what only the replica link uses and the source's own MULTI/EXEC
@@ -226,38 +307,76 @@ extension ReplicaChannel {
             if frame.isCommand("SELECT"), frame.arguments.count == 2, let db = Int(String(buffer: frame.arguments[1])) {
                 database = db
             }
-            let name = String(buffer: frame.arguments[0])
-            pending.append(RESPCommand(name, arguments: frame.arguments.dropFirst().map { RESPArgument($0) }))
+            var arguments: [RESPArgument] = []
+            arguments.reserveCapacity(frame.arguments.count - 1)
+            for argument in frame.arguments.dropFirst() { arguments.append(RESPArgument(argument)) }
+            pending.append(RESPCommand(Self.commandName(frame.arguments[0]), arguments: arguments))
             pendingBytes += frame.byteCount
+        }
+
+        /// The command name as sent, reusing one string for the commonest names.
+        private static func commandName(_ bytes: ByteBuffer) -> String {
+            if bytes.readableBytes == 3 {
+                if bytes.readableBytesView.elementsEqual("SET".utf8) { return "SET" }
+                if bytes.readableBytesView.elementsEqual("set".utf8) { return "set" }
+                if bytes.readableBytesView.elementsEqual("DEL".utf8) { return "DEL" }
+            }
+            return String(buffer: bytes)
         }
 
         var ackNow = false
 
-        /// Writes the queued snapshot keys (plain pipeline: `RESTORE … REPLACE` is idempotent, and a full sync
-        /// cut short starts again from `FLUSHALL`).
+        /// Queues the snapshot's keys for the target (plain pipeline: `RESTORE … REPLACE` is idempotent, and a
+        /// full sync cut short starts again from `FLUSHALL`); the batch is written while the next is read.
         private mutating func flushRestores() async throws {
-            guard !pending.isEmpty else { return }
-            let commands = pending
+            guard !pending.isEmpty || !pendingKeys.isEmpty else { return }
+            let before = pending
             let keys = pendingKeys
             pending.removeAll(keepingCapacity: true)
+            pendingKeys.removeAll(keepingCapacity: true)
             pendingBytes = 0
-            pendingKeys = 0
-            try await write(commands, context: nil)
-            status.update {
-                $0.fullSyncKeys += keys
-                $0.fullSyncBytes = parser.rdbBytes
+            let restorer = RestoreWriter(connection: writer)
+            let status = status
+            let database = database
+            let rdbBytes = parser.rdbBytes
+            // A batch that selects a database (or restores functions) is alone on the wire: the keys after it
+            // must reach the database it selects.
+            if !before.isEmpty { try await batches.drain() }
+            try await batches.submit(ordered: false) {
+                let errors: [RESPServerError?]
+                do {
+                    errors = try await restorer.restore(keys, after: before)
+                } catch RESPError.server(let error) {
+                    status.update { $0.errorReplies += 1 }
+                    throw ChannelFailure.writeRefused(
+                        command: before.map(\.name).joined(separator: ", "), database: database, error: error)
+                }
+                for (index, error) in errors.enumerated() {
+                    guard let error else { continue }
+                    status.update { $0.errorReplies += 1 }
+                    throw ChannelFailure.writeRefused(
+                        command: "RESTORE of key \(KeyText.printable(keys[index].key))", database: database,
+                        error: error)
+                }
+                status.update {
+                    $0.fullSyncKeys += keys.count
+                    $0.fullSyncBytes = max($0.fullSyncBytes, rdbBytes)
+                }
             }
+            if !before.isEmpty { try await batches.drain() }
         }
 
-        /// Writes the queued stream commands and the checkpoint as one transaction.
+        /// Queues the stream commands and the checkpoint as one transaction; written while the next is read.
         private mutating func flushStream() async throws {
             if ackNow {
                 ackNow = false
-                try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(applied)))])
+                let offset = status.snapshot.appliedOffset ?? applied
+                try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(offset)))])
             }
             guard !inTransaction, pendingEnd > applied else { return }
             let count = pending.count
             var commands = [RESPCommand("MULTI")]
+            commands.reserveCapacity(pending.count + 5)
             commands.append(contentsOf: pending)
             let marker = ReplicationPosition(replicationId: replicationId, offset: pendingEnd, database: database)
             if database != 0 { commands.append(RESPCommand("SELECT", 0)) }
@@ -266,27 +385,33 @@ extension ReplicaChannel {
             commands.append(RESPCommand("EXEC"))
             pending.removeAll(keepingCapacity: true)
             pendingBytes = 0
-            let replies = try await writer.pipeline(commands)
-            for (index, reply) in replies.enumerated() {
-                if let error = reply.serverError {
-                    status.update { $0.errorReplies += 1 }
-                    throw ChannelFailure.writeRefused(
-                        command: index == replies.count - 1 ? "EXEC" : commands[index].name, database: database,
-                        error: error)
-                }
-            }
-            for (index, result) in (replies.last?.array ?? []).enumerated() {
-                if let error = result.serverError {
-                    status.update { $0.errorReplies += 1 }
-                    throw ChannelFailure.writeRefused(
-                        command: commands[index + 1].name, database: database, error: error)
-                }
-            }
             applied = pendingEnd
-            status.update {
-                $0.appliedOffset = pendingEnd
-                $0.appliedDatabase = database
-                $0.commandsApplied += count
+            let writer = writer
+            let status = status
+            let batch = commands
+            try await batches.submit {
+                let commands = batch
+                let replies = try await writer.pipeline(commands)
+                for (index, reply) in replies.enumerated() {
+                    if let error = reply.serverError {
+                        status.update { $0.errorReplies += 1 }
+                        throw ChannelFailure.writeRefused(
+                            command: index == replies.count - 1 ? "EXEC" : commands[index].name,
+                            database: marker.database, error: error)
+                    }
+                }
+                for (index, result) in (replies.last?.array ?? []).enumerated() {
+                    if let error = result.serverError {
+                        status.update { $0.errorReplies += 1 }
+                        throw ChannelFailure.writeRefused(
+                            command: commands[index + 1].name, database: marker.database, error: error)
+                    }
+                }
+                status.update {
+                    $0.appliedOffset = marker.offset
+                    $0.appliedDatabase = marker.database
+                    $0.commandsApplied += count
+                }
             }
         }
 

@@ -6,9 +6,11 @@ import NIOCore
 /// A live one-way channel: kvmove replicates a source into a target as a replica of the source.
 ///
 /// One ``runSession(status:)`` connects to the source as a replica (``ReplicaHandshake``), then either
-/// applies the source's snapshot (``RDBSplitter``: one `RESTORE … REPLACE ABSTTL` per key, `FUNCTION RESTORE`
-/// per library) and the command stream after it, or, when the source continues, the stream alone. It runs
-/// until the connection breaks, the target refuses a write, or the task is cancelled.
+/// applies the source's snapshot (``RDBSplitter``: one `RESTORE … REPLACE ABSTTL` per key through
+/// ``RestoreWriter``, `FUNCTION RESTORE` per library; a key too big for one `RESTORE` is copied from the
+/// source in parts, and the stream after the snapshot brings it up to date) and the command stream after it,
+/// or, when the source continues, the stream alone. It runs until the connection breaks, the target refuses
+/// a write, or the task is cancelled.
 ///
 /// **Exactly once.** The position applied (replid, offset, db) is kept in the target itself, in the key
 /// ``checkpointKey`` of db 0, written in the same `MULTI … EXEC` as the commands it covers: the target holds
@@ -18,9 +20,13 @@ import NIOCore
 /// snapshot is applied, so a full sync cut short is started again from scratch. Source transactions are
 /// never split: a batch ends only outside `MULTI … EXEC`.
 ///
-/// **Reading never waits for the target.** A reader task moves the source's bytes into memory as they
-/// arrive, so the source's replica output buffer does not fill while the target is slow; `REPLCONF ACK`
-/// with the applied offset goes out every second (and at once for `REPLCONF GETACK`).
+/// **Reading never waits for the target.** A reader task moves the source's bytes into a ``SpoolingBuffer``
+/// as they arrive: memory up to ``Options/memoryBufferBytes``, then a spool file in
+/// ``Options/spoolDirectory``, read back in order. So the source's replica output buffer does not fill while
+/// the target is slow, and the worker's memory stays bounded whatever the write rate. The applier takes
+/// everything that has arrived in one piece and writes it as soon as the input is drained (or a batch is
+/// full), so a quiet stream is applied at once. `REPLCONF ACK` with the applied offset goes out every second
+/// (and at once for `REPLCONF GETACK`).
 package struct ReplicaChannel: Sendable {
     /// Tuning for a channel.
     package struct Options: Sendable {
@@ -33,18 +39,35 @@ package struct ReplicaChannel: Sendable {
         /// A key from the snapshot whose expiry is closer than this is restored with this much time left,
         /// so that it is not lost if the stream renews it (the source's `DEL` removes it otherwise).
         package var ttlMarginMilliseconds: Int64
+        /// Bytes read from the source and not applied yet that are kept in memory; more go to the spool file.
+        package var memoryBufferBytes: Int
+        /// The directory of the spool file (the group's directory in the sandbox); nil uses the temporary directory.
+        package var spoolDirectory: String?
+        /// A snapshot key whose `RESTORE` payload is bigger than this (or than the target's
+        /// `proto-max-bulk-len`) is copied from the source in parts instead (``ChunkedKeyCopier``).
+        package var bigValueBytes: Int
+        /// Elements per part when a big key is copied in parts.
+        package var chunkElements: Int
 
         /// Creates options; the defaults suit most datasets.
         package init(
             batchCommands: Int = 1000,
             batchBytes: Int = 4 << 20,
             ackInterval: Duration = .seconds(1),
-            ttlMarginMilliseconds: Int64 = 120_000
+            ttlMarginMilliseconds: Int64 = 120_000,
+            memoryBufferBytes: Int = 8 << 20,
+            spoolDirectory: String? = nil,
+            bigValueBytes: Int = 4 << 20,
+            chunkElements: Int = 1000
         ) {
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
             self.ackInterval = ackInterval
             self.ttlMarginMilliseconds = ttlMarginMilliseconds
+            self.memoryBufferBytes = memoryBufferBytes
+            self.spoolDirectory = spoolDirectory
+            self.bigValueBytes = bigValueBytes
+            self.chunkElements = chunkElements
         }
     }
 
@@ -142,30 +165,35 @@ package struct ReplicaChannel: Sendable {
         let targetInfo = try await writer.send(RESPCommand("INFO", "server")).string ?? ""
         let targetRDBVersion =
             RedisInfo.fields(targetInfo)["redis_version"].flatMap(DumpPayload.rdbVersion(redisVersion:)) ?? 10
+        let bulkLimit = try? await writer.pipeline([RESPCommand("CONFIG", "GET", "proto-max-bulk-len")]).first?
+            .pairs?.first?.value.int
+        let bigValueBytes = max(1, min(options.bigValueBytes, Int(bulkLimit ?? Int64.max)))
         status.update {
             $0.phase = .connecting
-            if let resume { $0.appliedOffset = resume.offset }
+            if let resume {
+                $0.appliedOffset = resume.offset
+                $0.appliedDatabase = resume.database
+            }
         }
         let configuration = source.configuration(role: .sync)
         try await RESPStreamConnection.with(configuration) { stream in
-            let (chunks, continuation) = AsyncStream<Result<ByteBuffer, any Error>>.makeStream()
+            let inbox = SpoolingBuffer(
+                memoryLimit: options.memoryBufferBytes, directory: options.spoolDirectory, status: status)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // The reader: never waits for the target, so the source never sees a slow replica.
                 group.addTask {
                     do {
-                        for try await chunk in stream.inbound { continuation.yield(.success(chunk)) }
-                        continuation.yield(.failure(RESPError.closed))
+                        for try await chunk in stream.inbound { inbox.append(chunk) }
+                        inbox.finish(throwing: RESPError.closed)
                     } catch {
-                        continuation.yield(.failure(error))
+                        inbox.finish(throwing: error)
                     }
-                    continuation.finish()
                 }
                 var applier = Applier(
                     channel: self, writer: writer, stream: stream, status: status, resume: resume,
-                    targetRDBVersion: targetRDBVersion)
-                var iterator = chunks.makeAsyncIterator()
+                    targetRDBVersion: targetRDBVersion, inbox: inbox, bigValueBytes: bigValueBytes)
                 let acked = try await applier.handshake(
-                    &iterator, username: source.username, password: source.password?.reveal())
+                    username: source.username, password: source.password?.reveal())
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: options.ackInterval)
@@ -174,11 +202,13 @@ package struct ReplicaChannel: Sendable {
                     }
                 }
                 do {
-                    try await applier.apply(&iterator)
+                    try await applier.apply()
                 } catch {
+                    await applier.close()
                     group.cancelAll()
                     throw error
                 }
+                await applier.close()
                 group.cancelAll()
             }
         }

@@ -28,6 +28,10 @@ struct ReplicaChannelTests {
     final class Writer: Sendable {
         let acknowledged = Mutex<[Int]>([])
         let stop = Atomic<Bool>(false)
+        /// When above 0, every pipeline also writes a value of this many bytes (`SET pad:<n> …`).
+        let paddingBytes: Int
+
+        init(paddingBytes: Int = 0) { self.paddingBytes = paddingBytes }
 
         func run(_ source: RedisServerFixture) async throws {
             let connection = try await source.connect(clientName: "writer")
@@ -37,6 +41,12 @@ struct ReplicaChannelTests {
                 for n in next..<(next + 20) {
                     commands.append(RESPCommand("SET", RESPArgument("w:\(n)"), RESPArgument(n)))
                     commands.append(RESPCommand("INCR", "counter"))
+                }
+                if paddingBytes > 0 {
+                    commands.append(
+                        RESPCommand(
+                            "SET", RESPArgument("pad:\(next % 50)"),
+                            RESPArgument(String(repeating: "p", count: paddingBytes))))
                 }
                 let replies = try await connection.pipeline(commands)
                 let done = (next..<(next + 20)).filter { replies[2 * ($0 - next)].serverError == nil }
@@ -175,6 +185,107 @@ struct ReplicaChannelTests {
             #expect(second.snapshot.fullSyncs == 0)
             again.cancel()
             _ = await again.result
+        }
+    }
+
+    @Test(
+        "a slow target with a small replica output buffer on the source: the stream spools, is not dropped, loses nothing"
+    )
+    func slowTargetSpools() async throws {
+        try await withServers { source, target in
+            let control = try await source.connect()
+            _ = try await control.send(
+                RESPCommand("CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 1mb 0"))
+            let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: spool) }
+            let status = ChannelStatus()
+            let channel = ReplicaChannel(
+                source: source.endpoint, target: target.endpoint, name: "slow",
+                options: ReplicaChannel.Options(memoryBufferBytes: 256 << 10, spoolDirectory: spool.path))
+            let running = Task { try await channel.run(status: status) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            let writer = Writer(paddingBytes: 32 << 10)
+            async let writes: Void = writer.run(source)
+            let targetControl = try await target.connect()
+            for _ in 0..<2 {
+                // The target takes no writes for 2 s: far more than 1 MB of stream arrives meanwhile.
+                _ = try await targetControl.send(RESPCommand("CLIENT", "PAUSE", "2000", "WRITE"))
+                try await Task.sleep(for: .milliseconds(2300))
+            }
+            writer.stop.store(true, ordering: .relaxed)
+            try await writes
+            try await waitCaughtUp(source, status, timeout: .seconds(60))
+            try await expectAllArrived(writer, target)
+            let snapshot = status.snapshot
+            #expect(snapshot.spooledBytesTotal > 1 << 20, "more than the source's 1 MB limit went through the spool")
+            #expect(snapshot.spooledBytes == 0)
+            #expect(snapshot.fullSyncs == 1, "the source never dropped the channel: no second full sync")
+            #expect(snapshot.continues == 0)
+            #expect(snapshot.lastError == nil)
+            let clients = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
+            #expect(RedisInfo.fields(clients)["connected_slaves"] == "1")
+            await control.close()
+            await targetControl.close()
+            running.cancel()
+            _ = await running.result
+        }
+    }
+
+    @Test(
+        "snapshot keys too big for one RESTORE arrive in parts: above the channel's threshold, above the target's proto-max-bulk-len",
+        arguments: [(256 << 10, nil as String?, 2), (4 << 20, "1mb", 1)])
+    func bigKeysInParts(bigValueBytes: Int, targetBulkLimit: String?, bigKeys: Int) async throws {
+        try await withServers { source, target in
+            let seeding = try await source.connect()
+            // 300 kB that do not compress: above 256 kB, below 1 MB.
+            let bigString = noise(300_000)
+            _ = try await seeding.send(RESPCommand("SET", "big:string", RESPArgument(bigString)))
+            _ = try await seeding.send(RESPCommand("PEXPIRE", "big:string", "3600000"))
+            // About 1.5 MB of list: above both.
+            for chunk in 0..<70 {
+                let elements = (0..<1000).map { RESPArgument(noise(20, seed: UInt64(chunk * 1000 + $0))) }
+                _ = try await seeding.send(RESPCommand("RPUSH", arguments: [RESPArgument("big:list")] + elements))
+            }
+            _ = try await seeding.send(RESPCommand("SET", "small", "value"))
+            await seeding.close()
+            let targetControl = try await target.connect()
+            if let targetBulkLimit {
+                _ = try await targetControl.send(
+                    RESPCommand("CONFIG", "SET", "proto-max-bulk-len", RESPArgument(targetBulkLimit)))
+            }
+
+            let status = ChannelStatus()
+            let channel = ReplicaChannel(
+                source: source.endpoint, target: target.endpoint, name: "big",
+                options: ReplicaChannel.Options(bigValueBytes: bigValueBytes, chunkElements: 300))
+            let running = Task { try await channel.run(status: status) }
+            do {
+                try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            } catch {
+                Issue.record("the channel did not stream: \(status.snapshot)")
+                throw error
+            }
+            let control = try await source.connect()
+            // A write after the snapshot reaches the key copied in parts through the stream.
+            _ = try await control.send(RESPCommand("RPUSH", "big:list", "tail"))
+            try await waitCaughtUp(source, status)
+            let snapshot = status.snapshot
+            #expect(snapshot.fullSyncBigKeys == bigKeys)
+            #expect(snapshot.fullSyncKeys == 3)
+            #expect(snapshot.errorReplies == 0)
+            #expect(
+                try await targetControl.send(RESPCommand("GET", "big:string")).bytes == ByteBuffer(bytes: bigString))
+            let ttl = try await targetControl.send(RESPCommand("PTTL", "big:string")).int ?? -1
+            #expect(ttl > 3_000_000)
+            let sourceList = try await control.send(RESPCommand("LRANGE", "big:list", "0", "-1"))
+            let targetList = try await targetControl.send(RESPCommand("LRANGE", "big:list", "0", "-1"))
+            #expect(sourceList.array?.count == 70_001)
+            #expect(sourceList == targetList)
+            #expect(try await targetControl.send(RESPCommand("GET", "small")).string == "value")
+            await control.close()
+            await targetControl.close()
+            running.cancel()
+            _ = await running.result
         }
     }
 
