@@ -62,6 +62,7 @@ package struct ScanCopier: Sendable {
         let control = try await source.connect(role: options.role)
         let databases: [Int]
         let sizes: [Int: Int]
+        let absolute: Bool
         do {
             if let chosen = options.databases {
                 databases = chosen
@@ -69,6 +70,10 @@ package struct ScanCopier: Sendable {
                 databases = try await Keyspace.databasesWithKeys(control)
             }
             sizes = try await Keyspace.sizes(control, databases: databases)
+            // Redis 7 answers PEXPIRETIME: the absolute deadline itself, with no clock of kvmove's in between.
+            let info = (try? await control.send(RESPCommand("INFO", "server")).string) ?? ""
+            let major = RedisInfo.fields(info)["redis_version"]?.split(separator: ".").first.flatMap { Int($0) }
+            absolute = (major ?? 0) >= 7
         } catch {
             await control.close()
             throw error
@@ -79,7 +84,8 @@ package struct ScanCopier: Sendable {
         var tally = Tally(keysTotal: sizes.values.reduce(0, +))
         for database in databases {
             try Task.checkCancellation()
-            try await copyDatabase(database, threshold: threshold, tally: &tally, progress: progress)
+            try await copyDatabase(
+                database, threshold: threshold, absolute: absolute, tally: &tally, progress: progress)
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -108,13 +114,23 @@ package struct ScanCopier: Sendable {
         return max(1, min(options.bigValueBytes, Int(limit)))
     }
 
-    /// Keys of one batch with what `DUMP` and `PTTL` said about them, and the next scan step.
+    /// Keys of one batch with what `DUMP` and `PEXPIRETIME` (or `PTTL`) said about them, and the next scan step.
     struct DumpedBatch: Sendable {
         var keys: [ByteBuffer] = []
         var payloads: [ByteBuffer?] = []
+        /// Per key: -2 gone, -1 no expiry, else the `PTTL` or, when ``absolute``, the `PEXPIRETIME`.
         var ttls: [Int64] = []
+        /// True when ``ttls`` are absolute Unix times in milliseconds (`PEXPIRETIME`).
+        var absolute = false
         /// The Unix time in milliseconds the `PTTL`s are relative to.
         var measuredAt: Int64 = 0
+
+        /// The key's absolute expiry in Unix milliseconds; nil when it has none.
+        func expireAt(_ index: Int) -> Int64? {
+            let ttl = ttls[index]
+            if ttl < 0 { return nil }
+            return absolute ? ttl : measuredAt + ttl
+        }
         var nextKeys: [ByteBuffer] = []
         /// The cursor for the scan step after `nextKeys`; nil when the scan is finished.
         var nextCursor: String?
@@ -123,6 +139,7 @@ package struct ScanCopier: Sendable {
     private func copyDatabase(
         _ database: Int,
         threshold: Int,
+        absolute: Bool,
         tally: inout Tally,
         progress: @escaping @Sendable (CopyProgress) -> Void
     ) async throws {
@@ -138,7 +155,8 @@ package struct ScanCopier: Sendable {
                 try Task.checkCancellation()
                 let keysToDump = keys
                 let nextCursor = cursor
-                async let next = dump(keysToDump, thenScan: nextCursor, on: reader, batchSize: batchSize)
+                async let next = dump(
+                    keysToDump, thenScan: nextCursor, on: reader, batchSize: batchSize, absolute: absolute)
                 if let pending {
                     try await restore(
                         pending, database: database, threshold: threshold, reader: reader, writer: writer, tally: &tally
@@ -168,13 +186,15 @@ package struct ScanCopier: Sendable {
         _ keys: [ByteBuffer],
         thenScan cursor: String?,
         on reader: RESPConnection,
-        batchSize: Int
+        batchSize: Int,
+        absolute: Bool
     ) async throws -> DumpedBatch {
         var commands: [RESPCommand] = []
         commands.reserveCapacity(keys.count * 2 + 1)
+        let expiry = absolute ? "PEXPIRETIME" : "PTTL"
         for key in keys {
             commands.append(RESPCommand("DUMP", RESPArgument(key)))
-            commands.append(RESPCommand("PTTL", RESPArgument(key)))
+            commands.append(RESPCommand(expiry, RESPArgument(key)))
         }
         if let cursor { commands.append(Keyspace.scanCommand(cursor: cursor, count: batchSize)) }
         let sentAt = Keyspace.nowMilliseconds()
@@ -183,6 +203,7 @@ package struct ScanCopier: Sendable {
 
         var batch = DumpedBatch()
         batch.keys = keys
+        batch.absolute = absolute
         batch.measuredAt = sentAt + (answeredAt - sentAt) / 2
         batch.payloads.reserveCapacity(keys.count)
         batch.ttls.reserveCapacity(keys.count)
@@ -194,7 +215,7 @@ package struct ScanCopier: Sendable {
             case let other: throw SyncError.unexpectedReply(command: "DUMP", reply: "\(other)")
             }
             guard let ttl = replies[2 * index + 1].int else {
-                throw SyncError.unexpectedReply(command: "PTTL", reply: "\(replies[2 * index + 1])")
+                throw SyncError.unexpectedReply(command: expiry, reply: "\(replies[2 * index + 1])")
             }
             batch.ttls.append(ttl)
         }
@@ -230,7 +251,7 @@ package struct ScanCopier: Sendable {
             let ttl = batch.ttls[index]
             keys.append(
                 RestoreWriter.Key(
-                    key: batch.keys[index], expireAtMilliseconds: ttl < 0 ? nil : batch.measuredAt + ttl,
+                    key: batch.keys[index], expireAtMilliseconds: batch.expireAt(index),
                     payload: payload))
             restored.append(index)
         }
@@ -260,7 +281,7 @@ package struct ScanCopier: Sendable {
                 Self.logger.debug(
                     "copying a big key in parts",
                     metadata: ["db": "\(database)", "key": "\(KeyText.printable(key))"])
-                if try await chunked.copy(key, expireAt: ttl < 0 ? nil : batch.measuredAt + ttl) {
+                if try await chunked.copy(key, expireAt: batch.expireAt(index)) {
                     copied += 1
                     tally.bigKeys += 1
                 }
