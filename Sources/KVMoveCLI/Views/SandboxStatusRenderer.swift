@@ -41,10 +41,11 @@ enum SandboxStatusRenderer {
                 if let eta = group.fullSyncETASeconds, group.channelPhase == "full-sync" {
                     channel += String(format: " (ETA %.0f s)", eta)
                 }
-                let lag =
+                var lag =
                     group.lagBytes.map { bytes in
                         "\(bytes) B" + (group.lagSeconds.map { String(format: " / %.1f s", $0) } ?? "")
                     } ?? "-"
+                if let spooled = group.spooledBytes, spooled > 0 { lag += " (\(spooled) B spooled)" }
                 rows.append([
                     group.id, group.name, group.members.joined(separator: ","), group.phase ?? "-", progress, channel,
                     lag, group.opsPerSecond.map { String(format: "%.0f", $0) } ?? "-",

@@ -11,6 +11,7 @@ import Foundation
 /// <root>/instances/<id>/redis.log
 /// <root>/groups/<id>/worker.log      the channel worker's output
 /// <root>/groups/<id>/checkpoint.json the channel's applied position (replid, offset, db)
+/// <root>/groups/<id>/kvmove-spool-*  the channel's spool file while the target is slow (unlinked at once)
 /// <root>/reports/                    verification reports when apply has no state directory
 /// ```
 package struct SandboxLayout: Sendable, Hashable {

@@ -193,6 +193,8 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     package var fullSyncs: Int?
     package var continues: Int?
     package var errorReplies: Int?
+    /// Bytes read from the source and waiting in the spool file (beyond the memory buffer) for the target.
+    package var spooledBytes: Int?
 
     package init(
         source: String,

@@ -43,6 +43,7 @@ package struct SandboxStatus: Codable, Hashable, Sendable {
         package var fullSyncs: Int? = nil
         package var continues: Int? = nil
         package var errorReplies: Int? = nil
+        package var spooledBytes: Int? = nil
     }
 
     package var sandbox: String

@@ -197,7 +197,8 @@ package struct SandboxWorld: Sendable {
                 sourceOffset: group.channel?.sourceOffset, lagBytes: group.channel?.lagBytes,
                 lagSeconds: group.channel?.lagSeconds, opsPerSecond: group.channel?.opsPerSecond,
                 fullSyncETASeconds: group.channel?.fullSyncETASeconds, fullSyncs: group.channel?.fullSyncs,
-                continues: group.channel?.continues, errorReplies: group.channel?.errorReplies
+                continues: group.channel?.continues, errorReplies: group.channel?.errorReplies,
+                spooledBytes: group.channel?.spooledBytes
             )
         }
         return SandboxStatus(

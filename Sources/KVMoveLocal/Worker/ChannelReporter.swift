@@ -116,6 +116,7 @@ struct ChannelReporter: Service {
             channel.fullSyncs = snapshot.fullSyncs
             channel.continues = snapshot.continues
             channel.errorReplies = snapshot.errorReplies
+            channel.spooledBytes = snapshot.spooledBytes
             if snapshot.fullSyncs > 0 { channel.keysDone = snapshot.fullSyncKeys }
             switch snapshot.phase {
             case .connecting:

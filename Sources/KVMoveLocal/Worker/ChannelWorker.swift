@@ -69,7 +69,7 @@ package struct ChannelWorker: Sendable {
         }
         let live = ReplicaChannel(
             source: endpoints.source, target: endpoints.target, name: groupId,
-            options: ReplicaChannel.Options())
+            options: ReplicaChannel.Options(spoolDirectory: layout.groupDirectory(groupId).path))
         let status = ChannelStatus()
         let outcome = ExitCodeBox()
         var logger = Logger(label: "kvmove.worker")
