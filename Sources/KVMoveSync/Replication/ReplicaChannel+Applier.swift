@@ -166,6 +166,9 @@ extension ReplicaChannel {
             case .rdb(let item):
                 try await handle(item)
             case .rdbFinished:
+                // A source that sent its snapshot diskless holds the stream back (buffered against the replica's
+                // output limit) until the replica's first ACK: send it now, not at the next tick.
+                try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(base)))])
                 try await flushRestores()
                 try await batches.drain()
                 // The snapshot is applied: only now does the target hold a checkpoint.

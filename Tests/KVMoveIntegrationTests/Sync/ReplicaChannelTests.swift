@@ -207,10 +207,20 @@ struct ReplicaChannelTests {
             let writer = Writer(paddingBytes: 32 << 10)
             async let writes: Void = writer.run(source)
             let targetControl = try await target.connect()
+            func sourceOffset() async throws -> Int64 {
+                let info = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
+                return Int64(RedisInfo.fields(info)["master_repl_offset"] ?? "") ?? 0
+            }
             for _ in 0..<2 {
-                // The target takes no writes for 2 s: far more than 1 MB of stream arrives meanwhile.
-                _ = try await targetControl.send(RESPCommand("CLIENT", "PAUSE", "2000", "WRITE"))
-                try await Task.sleep(for: .milliseconds(2300))
+                // The target takes no writes until more than twice the source's 1 MB replica limit of stream
+                // has been written (however slowly a loaded machine writes), then resumes.
+                let start = try await sourceOffset()
+                _ = try await targetControl.send(RESPCommand("CLIENT", "PAUSE", "30000", "WRITE"))
+                let deadline = ContinuousClock.now + .seconds(25)
+                while try await sourceOffset() - start < 2 << 20, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                _ = try await targetControl.send(RESPCommand("CLIENT", "UNPAUSE"))
             }
             writer.stop.store(true, ordering: .relaxed)
             try await writes
@@ -221,7 +231,9 @@ struct ReplicaChannelTests {
             #expect(snapshot.spooledBytes == 0)
             #expect(snapshot.fullSyncs == 1, "the source never dropped the channel: no second full sync")
             #expect(snapshot.continues == 0)
-            #expect(snapshot.lastError == nil)
+            let sourceLog =
+                (try? String(contentsOf: source.directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+            #expect(snapshot.lastError == nil, "source's log: \(sourceLog.suffix(1500))")
             let clients = try await control.send(RESPCommand("INFO", "replication")).string ?? ""
             #expect(RedisInfo.fields(clients)["connected_slaves"] == "1")
             await control.close()
