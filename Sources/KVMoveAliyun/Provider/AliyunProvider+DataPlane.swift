@@ -42,19 +42,10 @@ extension AliyunProvider {
             case "WaitForLag":
                 guard case .gates(let planned) = step.planned, let seconds = planned.maxLagSeconds else { break }
                 let probe = SentinelLagProbe(source: source, target: target, key: "kvmove:lag:\(context.migration)")
-                do {
-                    let sample = try await LagGate(maxLag: .seconds(seconds)).wait(
-                        probe: { limit in
-                            try context.checkInterrupted()
-                            return try await probe.measure(limit: limit)
-                        },
-                        progress: { context.progress(StepProgress(message: $0.message)) })
-                    await probe.close()
-                    return StepOutcome(summary: sample.message)
-                } catch {
-                    await probe.close()
-                    throw error
-                }
+                let sample = try await LagGate(maxLag: .seconds(seconds)).wait(
+                    using: probe, interrupted: context.checkInterrupted,
+                    progress: { context.progress(StepProgress(message: $0.message)) })
+                return StepOutcome(summary: sample.message)
             default: break
             }
         } catch let failure as any DataPlaneFailure {

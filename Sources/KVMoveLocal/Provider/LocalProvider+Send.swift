@@ -326,19 +326,10 @@ extension LocalProvider {
                     + "copied once), so its lag cannot be measured and later writes are not carried; see kvmove "
                     + "sandbox status, fix the channel, then apply again")
         }
-        do {
-            let sample = try await LagGate(maxLag: maxLag).wait(
-                probe: { limit in
-                    try context.checkInterrupted()
-                    return try await probe.measure(limit: limit)
-                },
-                progress: { context.progress(StepProgress(message: $0.message)) })
-            await probe.close()
-            return StepOutcome(summary: sample.message)
-        } catch {
-            await probe.close()
-            throw error
-        }
+        let sample = try await LagGate(maxLag: maxLag).wait(
+            using: probe, interrupted: context.checkInterrupted,
+            progress: { context.progress(StepProgress(message: $0.message)) })
+        return StepOutcome(summary: sample.message)
     }
 
     private func releaseSource(_ id: String, _ sandbox: Sandbox) async throws -> StepOutcome {
