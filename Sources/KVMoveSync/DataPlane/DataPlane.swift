@@ -12,8 +12,8 @@ import KVMoveRESP
 /// - ``waitForIdleSource(for:pollInterval:progress:)`` runs the idle gate on the source (``SourceIdleGate``).
 /// - ``copy(options:progress:)`` copies every key from source to target (``ScanCopier``).
 ///
-/// The lag gate (`maxLag`) joins here with the live sync channel: its probe needs the channel's
-/// offsets, so it is not built yet.
+/// The lag gate (`cutover.maxLag`) is ``LagGate`` with a probe that fits the channel: ``ChannelLagProbe`` for
+/// kvmove's own (offsets), ``SentinelLagProbe`` for a channel kvmove cannot see into (the cloud's).
 ///
 /// Every connection it opens is named `kvmove-<role>`. Errors it throws are ``DataPlaneFailure``s,
 /// or `CancellationError` when the calling task is cancelled.
