@@ -15,8 +15,14 @@ extension ChannelWorker {
         let log: @Sendable (String) -> Void
 
         func run() async throws {
+            let stop = ChannelStop()
             do {
-                try await cancelWhenGracefulShutdown { try await live.run(status: status) }
+                // SIGTERM: stop reading, apply what was read, and return once the target acknowledged it.
+                try await withGracefulShutdownHandler {
+                    try await live.run(status: status, stop: stop)
+                } onGracefulShutdown: {
+                    stop.request()
+                }
             } catch is CancellationError {
                 return
             } catch ReplicationError.refused(let command, let reply) where command == "PSYNC" {

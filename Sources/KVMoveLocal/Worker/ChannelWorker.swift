@@ -27,9 +27,9 @@ import UnixSignals
 /// - the watch, which ends the group once the channel is no longer this worker's (disconnect, release,
 ///   `sandbox down`).
 ///
-/// SIGTERM or SIGINT shut the group down gracefully: the channel stops between two batches (a batch and
-/// its checkpoint are one transaction on the target, so the target holds both or neither), and the worker
-/// writes the target's checkpoint to the file and the state before it exits. A failure that needs
+/// SIGTERM or SIGINT shut the group down gracefully: the channel stops reading, applies everything it has
+/// read (a batch and its checkpoint are one transaction on the target, so the target holds both or
+/// neither), and the worker writes the target's checkpoint to the file and the state before it exits. A failure that needs
 /// attention sets the phase `failed` with a password-free message, and the worker exits 1.
 package struct ChannelWorker: Sendable {
     package let layout: SandboxLayout

@@ -134,6 +134,11 @@ extension ReplicaChannel {
                     }
                     try await read()
                 }
+            } catch let requested as ChannelStop.Requested {
+                // A graceful stop: everything read is applied (the loop above flushed it); wait for the
+                // target to acknowledge the batches on the wire, so the checkpoint is where the stop was.
+                try await batches.drain()
+                throw requested
             } catch {
                 batches.cancel()
                 throw error

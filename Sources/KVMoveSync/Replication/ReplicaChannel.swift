@@ -118,13 +118,20 @@ package struct ReplicaChannel: Sendable {
     /// Each new session continues from the target's checkpoint. A failure that needs attention (a write
     /// the target refused, a value the channel cannot carry, a source that refuses `PSYNC`) ends the run
     /// with that error, with the phase `failed`.
-    package func run(status: ChannelStatus, retryDelay: Duration = .milliseconds(500)) async throws {
+    ///
+    /// With `stop`, ``ChannelStop/request()`` ends the run gracefully: what was read is applied first.
+    package func run(status: ChannelStatus, stop: ChannelStop? = nil, retryDelay: Duration = .milliseconds(500))
+        async throws
+    {
         var delay = retryDelay
         while true {
             try Task.checkCancellation()
+            if stop?.isRequested == true { return }
             do {
-                try await runSession(status: status)
+                try await runSession(status: status, stop: stop)
                 delay = retryDelay
+            } catch is ChannelStop.Requested {
+                return
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -148,10 +155,10 @@ package struct ReplicaChannel: Sendable {
     }
 
     /// Runs one session until the connection breaks, a write is refused, or the task is cancelled.
-    package func runSession(status: ChannelStatus) async throws {
+    package func runSession(status: ChannelStatus, stop: ChannelStop? = nil) async throws {
         let writer = try await target.connect(role: .sync)
         do {
-            try await session(writer: writer, status: status)
+            try await session(writer: writer, status: status, stop: stop)
             await writer.close()
         } catch {
             await writer.close()
@@ -159,7 +166,7 @@ package struct ReplicaChannel: Sendable {
         }
     }
 
-    private func session(writer: RESPConnection, status: ChannelStatus) async throws {
+    private func session(writer: RESPConnection, status: ChannelStatus, stop: ChannelStop?) async throws {
         let resume = try await writer.send(RESPCommand("GET", RESPArgument(checkpointKey))).string
             .flatMap(ReplicationPosition.init(markerText:))
         let targetInfo = try await writer.send(RESPCommand("INFO", "server")).string ?? ""
@@ -179,6 +186,7 @@ package struct ReplicaChannel: Sendable {
         try await RESPStreamConnection.with(configuration) { stream in
             let inbox = SpoolingBuffer(
                 memoryLimit: options.memoryBufferBytes, directory: options.spoolDirectory, status: status)
+            stop?.attach(inbox)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // The reader: never waits for the target, so the source never sees a slow replica.
                 group.addTask {

@@ -188,6 +188,41 @@ struct ReplicaChannelTests {
         }
     }
 
+    @Test("a requested stop applies everything already read before the channel returns")
+    func gracefulStopDrains() async throws {
+        try await withServers { source, target in
+            let status = ChannelStatus()
+            let stop = ChannelStop()
+            let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "drain")
+            let running = Task { try await channel.run(status: status, stop: stop) }
+            try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+            // The target takes no writes for a while; the source's writes are read and held meanwhile.
+            let targetControl = try await target.connect()
+            _ = try await targetControl.send(RESPCommand("CLIENT", "PAUSE", "1500", "WRITE"))
+            let writer = try await source.connect(clientName: "writer")
+            for n in 0..<500 {
+                _ = try await writer.send(RESPCommand("SET", RESPArgument("held:\(n)"), RESPArgument(n)))
+            }
+            let info = try await writer.send(RESPCommand("INFO", "replication")).string ?? ""
+            let written = Int64(RedisInfo.fields(info)["master_repl_offset"] ?? "") ?? 0
+            try await waitUntil("the channel has read the writes", timeout: .seconds(10)) {
+                status.snapshot.bufferedBytes > 0 || (status.snapshot.appliedOffset ?? 0) >= written
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            stop.request()
+            try await running.value  // returns, rather than throwing or waiting for a cancel
+            // Nothing more is applied after the return: what is on the target is what the stop drained.
+            #expect((status.snapshot.appliedOffset ?? 0) >= written, "\(status.snapshot)")
+            let check = try await target.connect()
+            let count = try await check.send(
+                RESPCommand("EXISTS", arguments: (0..<500).map { RESPArgument("held:\($0)") }))
+            #expect(count.int == 500)
+            await check.close()
+            await writer.close()
+            await targetControl.close()
+        }
+    }
+
     @Test(
         "a slow target with a small replica output buffer on the source: the stream spools, is not dropped, loses nothing"
     )
