@@ -236,11 +236,12 @@ final class RunningCLI: @unchecked Sendable {
     /// It suspends between checks instead of blocking a thread, so in-process runs of other tests go on.
     static func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
+        while true {
+            let late = ContinuousClock.now >= deadline  // the last check begins after the deadline
+            if condition() { return true }
+            if late { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return true
     }
 
     /// Waits until stdout contains `text` (or the process ends, or `seconds` pass).

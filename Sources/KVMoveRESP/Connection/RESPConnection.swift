@@ -264,6 +264,9 @@ package actor RESPConnection {
         }
     }
 
+    /// Whether the socket is still open (false once either side closed it).
+    package nonisolated var isOpen: Bool { channel.isActive }
+
     /// Selects a database on this connection.
     package func select(_ database: Int) async throws {
         _ = try await send(RESPCommand("SELECT", RESPArgument(database)))

@@ -37,10 +37,11 @@ final class BackgroundProcess: @unchecked Sendable {
     /// Waits (polling every 20 ms, at most `seconds`) until `condition` holds; returns whether it did.
     static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
+        while true {
+            let late = ContinuousClock.now >= deadline  // the last check begins after the deadline
             if try await condition() { return true }
+            if late { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return false
     }
 }

@@ -40,7 +40,7 @@ struct KillDuringCopyTests {
                 }
             }
             kill(running.processIdentifier, SIGKILL)
-            running.waitUntilExit()
+            await running.exited()
             #expect(running.terminationReason == .uncaughtSignal)
             // The channel worker dies too, in the middle of its full sync, with writes arriving on the source.
             let worker = try #require(try f.state().groups.first { $0.tags[Tags.migration] == "big" }?.channel?.pid)
@@ -59,13 +59,13 @@ struct KillDuringCopyTests {
             #expect(!printed.contains("Apply complete!"))
 
             // A killed apply leaves its lock, which names a holder that is gone.
-            var (code, text) = try f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
+            var (code, text) = try await f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
             #expect(code == 1)
             #expect(text.contains("lock is stale"), "\(text)")
-            (code, text) = try f.runKvmove(["unlock", "big", "--state-dir", f.stateDirectory.path])
+            (code, text) = try await f.runKvmove(["unlock", "big", "--state-dir", f.stateDirectory.path])
             #expect(code == 0, "\(text)")
 
-            (code, text) = try f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
+            (code, text) = try await f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
             #expect(code == 0, "\(text)")
             #expect(!text.contains("Creating..."), "the re-run must not create anything again")
             // Every key, and every write made during the interrupted full sync, is on the target.
@@ -74,7 +74,7 @@ struct KillDuringCopyTests {
             #expect(state.instances.count { $0.tags[Tags.migration] == "big" } == 1)
             #expect(state.groups.count { $0.tags[Tags.migration] == "big" } == 1)
             #expect(state.verifications["big"]?.passed == true)
-            (code, text) = try f.runKvmove(["plan", "-f", spec, "--detailed-exitcode"] + common)
+            (code, text) = try await f.runKvmove(["plan", "-f", spec, "--detailed-exitcode"] + common)
             #expect(code == 0, "\(text)")
         }
     }

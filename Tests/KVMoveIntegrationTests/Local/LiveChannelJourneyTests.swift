@@ -137,7 +137,7 @@ struct LiveChannelJourneyTests {
             #expect(group.fullSyncs == 0, "a continue, not a second full sync")
 
             // The rendered status shows the channel, its offset and lag.
-            let (code, output) = try f.runKvmove(["sandbox", "status", "--sandbox", f.layout.root.path])
+            let (code, output) = try await f.runKvmove(["sandbox", "status", "--sandbox", f.layout.root.path])
             #expect(code == 0, "\(output)")
             #expect(output.contains("streaming @"), "\(output)")
         }

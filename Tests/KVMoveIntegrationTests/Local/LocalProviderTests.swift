@@ -288,11 +288,11 @@ struct LocalProviderTests {
                 try f.state().instances.contains { $0.tags[Tags.migration] == "users" }
             }
             kill(running.processIdentifier, SIGKILL)
-            running.waitUntilExit()
+            await running.exited()
             // The killed apply left its migration lock, as any killed apply does.
-            var (code, output) = try f.runKvmove(["unlock", "users", "--state-dir", f.stateDirectory.path])
+            var (code, output) = try await f.runKvmove(["unlock", "users", "--state-dir", f.stateDirectory.path])
             #expect(code == 0, "\(output)")
-            (code, output) = try f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
+            (code, output) = try await f.runKvmove(["apply", "-f", spec, "--auto-approve"] + common)
             #expect(code == 0, "\(output)")
             #expect(try f.state().instances.count { $0.tags[Tags.migration] == "users" } == 1)
             #expect(try f.state().verifications["users"]?.passed == true)
@@ -323,9 +323,9 @@ struct LocalProviderTests {
             #expect(again != worker && ProcessControl.isAlive(again))
 
             // The CLI shows status without a password, and credentials only when asked.
-            (code, output) = try f.runKvmove(["sandbox", "status", "--sandbox", f.layout.root.path])
+            (code, output) = try await f.runKvmove(["sandbox", "status", "--sandbox", f.layout.root.path])
             #expect(code == 0 && output.contains("synchronized") && !output.contains(password), "\(output)")
-            (code, output) = try f.runKvmove(["sandbox", "credentials", "users-old", "--sandbox", f.layout.root.path])
+            (code, output) = try await f.runKvmove(["sandbox", "credentials", "users-old", "--sandbox", f.layout.root.path])
             let port = try f.record("r-new0002").port
             #expect(output == "redis://default:\(password)@127.0.0.1:\(port)\n")
             // The URL works as the README shows it: redis-cli -u "$(kvmove sandbox credentials …)".
@@ -338,7 +338,7 @@ struct LocalProviderTests {
                 process.standardOutput = pipe
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                process.waitUntilExit()
+                await process.exited()
                 let reply = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 #expect(reply == "PONG\n", "redis-cli with the credentials URL answered \(reply)")
             }

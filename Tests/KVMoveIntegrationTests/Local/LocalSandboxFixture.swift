@@ -203,9 +203,12 @@ struct LocalSandboxFixture {
     }
 
     /// Runs the kvmove binary to completion; returns its exit code and everything it printed.
-    func runKvmove(_ arguments: [String]) throws -> (code: Int32, output: String) {
+    ///
+    /// It suspends while kvmove runs: blocking a thread of the test process's small cooperative pool for a
+    /// whole apply would stall every other test running beside it.
+    func runKvmove(_ arguments: [String]) async throws -> (code: Int32, output: String) {
         let (process, output) = try startKvmove(arguments)
-        process.waitUntilExit()
+        await process.exited()
         return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
     }
 
@@ -269,8 +272,10 @@ struct LocalSandboxFixture {
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
+        while true {
+            let late = clock.now >= deadline  // the last check begins after the deadline
             if try await condition() { return }
+            if late { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("timed out waiting until \(what)")

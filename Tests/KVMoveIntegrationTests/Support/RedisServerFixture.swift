@@ -87,10 +87,10 @@ struct RedisServerFixture: Sendable {
         let server = try await start(password: password, arguments: arguments, tls: tls)
         do {
             let result = try await body(server)
-            server.stop()
+            await server.stop()
             return result
         } catch {
-            server.stop()
+            await server.stop()
             throw error
         }
     }
@@ -157,7 +157,7 @@ struct RedisServerFixture: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
-        server.stop(removingDirectory: previous == nil)
+        await server.stop(removingDirectory: previous == nil)
         throw StartError(description: "redis-server on port \(port) did not become ready: \(log.suffix(500))")
     }
 
@@ -191,18 +191,34 @@ struct RedisServerFixture: Sendable {
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory unless told to keep it.
-    func stop(removingDirectory: Bool = true) {
+    func stop(removingDirectory: Bool = true) async {
         if kill(processID, SIGTERM) == 0 {
             var status: Int32 = 0
             var waited = 0
+            // Suspends between checks: a blocked thread of the small cooperative pool stalls every other test.
             while waitpid(processID, &status, WNOHANG) == 0 {
                 if waited == 500 { kill(processID, SIGKILL) }
-                usleep(10_000)
+                try? await Task.sleep(for: .milliseconds(10))
                 waited += 1
             }
         }
         if removingDirectory { try? FileManager.default.removeItem(at: directory) }
     }
+
+    #if canImport(Glibc)
+        /// Makes the spawned process close every descriptor above standard error.
+        ///
+        /// NIO opens its sockets without `FD_CLOEXEC`: a server spawned while another test's connection is open
+        /// would hold that socket open for its whole life, so closing the connection would never reach the server
+        /// it was made to (a cancelled `BLPOP`, a client that leaves, seen as still connected).
+        private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            // glibc 2.34 and later (looked up at run time, as swift-subprocess does).
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            else { return }
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+    #endif
 
     /// Starts a process with default signal handling and an empty signal mask.
     ///
@@ -230,6 +246,9 @@ struct RedisServerFixture: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        #if canImport(Glibc)
+            closeInheritedDescriptors(&actions)
+        #endif
         let cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var processID: pid_t = 0

@@ -39,12 +39,12 @@ struct ReplicaChannelRestartTests {
         do {
             try await body(&servers)
         } catch {
-            servers.source.stop()
-            servers.target.stop()
+            await servers.source.stop()
+            await servers.target.stop()
             throw error
         }
-        servers.source.stop()
-        servers.target.stop()
+        await servers.source.stop()
+        await servers.target.stop()
     }
 
     /// Seeds `count` keys in db 0 of the source, in pipelines of 1000.
