@@ -58,6 +58,17 @@ package struct RDBSplitter: Sendable {
     package private(set) var database = 0
     /// Bytes consumed so far.
     package private(set) var bytesConsumed = 0
+    /// Where the newest expiry read is in the file, so a relay can rewrite it in place.
+    package private(set) var lastExpiryField: ExpiryField?
+
+    /// The bytes of a key's expiry in the file: milliseconds (8 bytes) or, in old files, seconds (4 bytes),
+    /// little-endian.
+    package struct ExpiryField: Sendable, Equatable {
+        /// The offset from the start of the file of the value's first byte (after the opcode).
+        package var offset: Int
+        /// 8 for milliseconds, 4 for seconds.
+        package var width: Int
+    }
     /// Keys returned so far.
     package private(set) var keysRead = 0
 
@@ -119,6 +130,7 @@ package struct RDBSplitter: Sendable {
                     if case .selectDatabase(let database) = event { self.database = database }
                     return event
                 case .expire(let milliseconds, let length):
+                    lastExpiryField = ExpiryField(offset: bytesConsumed + 1, width: length - 1)
                     consume(length, from: &buffer)
                     pendingExpire = milliseconds
                 case .idle(let seconds, let length):

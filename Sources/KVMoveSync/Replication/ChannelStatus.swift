@@ -18,6 +18,14 @@ package final class ChannelStatus: Sendable {
         case failed
     }
 
+    /// How a full sync reaches the target.
+    package enum FullSyncMethod: String, Codable, Hashable, Sendable {
+        /// The snapshot is relayed to the target as its primary would send it; the target loads it itself.
+        case relay
+        /// The snapshot is applied key by key with `RESTORE` (targets that cannot be made replicas).
+        case restore
+    }
+
     /// A consistent copy of the status.
     package struct Snapshot: Sendable, Hashable {
         package var phase: Phase = .connecting
@@ -51,6 +59,11 @@ package final class ChannelStatus: Sendable {
         package var spooledBytes = 0
         /// Bytes written to the spool file since the worker started (the target was slower than the source).
         package var spooledBytesTotal = 0
+        /// How the current (or last) full sync reached the target: relayed for the target to load natively,
+        /// or applied key by key with `RESTORE`.
+        package var fullSyncMethod: FullSyncMethod?
+        /// Keys of the current full sync whose expiry was moved out so the stream can still renew them.
+        package var fullSyncKeysKeptLonger = 0
     }
 
     private let state = Mutex(Snapshot())

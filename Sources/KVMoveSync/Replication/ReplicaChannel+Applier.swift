@@ -149,6 +149,20 @@ extension ReplicaChannel {
             switch event {
             case .rdbStarted(let length):
                 try await batches.drain()
+                status.update {
+                    $0.phase = .fullSync
+                    $0.replicationId = replicationId
+                    $0.fullSyncs += 1
+                    $0.fullSyncKeys = 0
+                    $0.fullSyncBigKeys = 0
+                    $0.fullSyncKeysKeptLonger = 0
+                    $0.fullSyncBytes = 0
+                    $0.fullSyncBytesTotal = length
+                    $0.appliedOffset = nil
+                    $0.fullSyncMethod = .restore
+                }
+                // Relayed, the snapshot is read through its end here, and the target loads it itself.
+                if try await relaySnapshot() { return }
                 _ = try await writer.send(RESPCommand("FLUSHALL"))
                 // FLUSHALL keeps function libraries; the snapshot brings the source's own. A server without
                 // FUNCTION (before Redis 7) has none to remove.
@@ -158,40 +172,13 @@ extension ReplicaChannel {
                 }
                 _ = try await writer.send(RESPCommand("SELECT", 0))
                 database = 0
-                status.update {
-                    $0.phase = .fullSync
-                    $0.replicationId = replicationId
-                    $0.fullSyncs += 1
-                    $0.fullSyncKeys = 0
-                    $0.fullSyncBigKeys = 0
-                    $0.fullSyncBytes = 0
-                    $0.fullSyncBytesTotal = length
-                    $0.appliedOffset = nil
-                }
             case .rdb(let item):
                 try await handle(item)
             case .rdbFinished:
-                // A source that sent its snapshot diskless holds the stream back (buffered against the replica's
-                // output limit) until the replica's first ACK: send it now, not at the next tick.
-                try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(base)))])
+                try await acknowledgeSnapshot()
                 try await flushRestores()
                 try await batches.drain()
-                // The snapshot is applied: only now does the target hold a checkpoint.
-                let marker = ReplicationPosition(replicationId: replicationId, offset: base, database: streamDatabase)
-                var commands = [RESPCommand("SELECT", 0), checkpointCommand(marker)]
-                commands.append(RESPCommand("SELECT", RESPArgument(streamDatabase)))
-                try await write(commands, context: "the checkpoint")
-                database = streamDatabase
-                applied = base
-                pendingEnd = base
-                // The snapshot's buffers are gone: give the heap they grew back, so streaming starts small.
-                Self.trimHeap()
-                status.update {
-                    $0.phase = .streaming
-                    $0.appliedOffset = base
-                    $0.appliedDatabase = streamDatabase
-                    $0.fullSyncBytes = parser.rdbBytes
-                }
+                try await snapshotApplied()
             case .command(let frame):
                 let end = base + parser.streamBytes
                 pendingEnd = end
@@ -205,7 +192,32 @@ extension ReplicaChannel {
             }
         }
 
-        private mutating func handle(_ item: RDBEvent) async throws {
+        /// A source that sent its snapshot diskless holds the stream back (buffered against the replica's output
+        /// limit) until the replica's first ACK: send it as soon as the snapshot has been read.
+        mutating func acknowledgeSnapshot() async throws {
+            try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(base)))])
+        }
+
+        /// The snapshot is on the target: write the checkpoint (only now does the target hold one) and stream.
+        mutating func snapshotApplied() async throws {
+            let marker = ReplicationPosition(replicationId: replicationId, offset: base, database: streamDatabase)
+            var commands = [RESPCommand("SELECT", 0), checkpointCommand(marker)]
+            commands.append(RESPCommand("SELECT", RESPArgument(streamDatabase)))
+            try await write(commands, context: "the checkpoint")
+            database = streamDatabase
+            applied = base
+            pendingEnd = base
+            // The snapshot's buffers are gone: give the heap they grew back, so streaming starts small.
+            Self.trimHeap()
+            status.update {
+                $0.phase = .streaming
+                $0.appliedOffset = base
+                $0.appliedDatabase = streamDatabase
+                $0.fullSyncBytes = parser.rdbBytes
+            }
+        }
+
+        mutating func handle(_ item: RDBEvent) async throws {
             switch item {
             case .header(let version):
                 footerVersion = min(version, targetRDBVersion)
@@ -428,7 +440,7 @@ extension ReplicaChannel {
         }
 
         /// Writes commands and fails on the first error reply.
-        private func write(_ commands: [RESPCommand], context: String?) async throws {
+        func write(_ commands: [RESPCommand], context: String?) async throws {
             let replies = try await writer.pipeline(commands)
             for (index, reply) in replies.enumerated() {
                 guard let error = reply.serverError else { continue }

@@ -48,6 +48,11 @@ package struct ReplicaChannel: Sendable {
         package var bigValueBytes: Int
         /// Elements per part when a big key is copied in parts.
         package var chunkElements: Int
+        /// The address the target can reach this process at: when set, a full sync is relayed to the target
+        /// as its primary would send it (the target is made a replica of a one-time listener here for the
+        /// snapshot, and loads it natively), and falls back to `RESTORE` when the target refuses `REPLICAOF`
+        /// or cannot load the source's RDB version. Nil applies every full sync with `RESTORE`.
+        package var relayHost: String?
 
         /// Creates options; the defaults suit most datasets.
         package init(
@@ -58,7 +63,8 @@ package struct ReplicaChannel: Sendable {
             memoryBufferBytes: Int = 8 << 20,
             spoolDirectory: String? = nil,
             bigValueBytes: Int = 4 << 20,
-            chunkElements: Int = 1000
+            chunkElements: Int = 1000,
+            relayHost: String? = nil
         ) {
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
@@ -68,6 +74,7 @@ package struct ReplicaChannel: Sendable {
             self.spoolDirectory = spoolDirectory
             self.bigValueBytes = bigValueBytes
             self.chunkElements = chunkElements
+            self.relayHost = relayHost
         }
     }
 
@@ -167,6 +174,14 @@ package struct ReplicaChannel: Sendable {
     }
 
     private func session(writer: RESPConnection, status: ChannelStatus, stop: ChannelStop?) async throws {
+        if options.relayHost != nil {
+            // A relayed snapshot cut short (kill -9) can leave the target a replica of a listener that is gone.
+            let replication = try await writer.send(RESPCommand("INFO", "replication")).string ?? ""
+            if RedisInfo.fields(replication)["role"] == "slave" {
+                Self.logger.info("the target was left a replica by a relayed snapshot cut short; made it a primary")
+                _ = try await writer.send(RESPCommand("REPLICAOF", "NO", "ONE"))
+            }
+        }
         let resume = try await writer.send(RESPCommand("GET", RESPArgument(checkpointKey))).string
             .flatMap(ReplicationPosition.init(markerText:))
         let targetInfo = try await writer.send(RESPCommand("INFO", "server")).string ?? ""

@@ -55,6 +55,13 @@ package struct ReplicationStreamParser: Sendable {
         if case .commands = state { return true }
         return false
     }
+    /// Where the newest expiry read is in the RDB (offsets from the RDB's first byte).
+    package var rdbLastExpiryField: RDBSplitter.ExpiryField? { splitter.lastExpiryField }
+    /// True while the RDB itself is being read (after its header line, before its end).
+    package var isReadingRDB: Bool {
+        if case .rdb = state { return true }
+        return false
+    }
     /// The database the RDB's keys are read into now.
     package var rdbDatabase: Int { splitter.database }
 

@@ -124,8 +124,10 @@ struct ReplicaChannelDatasetTests {
         try await connection.select(0)
     }
 
-    @Test("every type and encoding arrives exactly: the verifier passes and a type-by-type read agrees")
-    func hostileDataset() async throws {
+    @Test(
+        "every type and encoding arrives exactly: the verifier passes and a type-by-type read agrees",
+        arguments: [nil, "127.0.0.1"] as [String?])
+    func hostileDataset(relayHost: String?) async throws {
         try await RedisServerFixture.with(arguments: channelSourceArguments + ["--list-compress-depth", "1"]) {
             source in
             try await RedisServerFixture.with { target in
@@ -137,7 +139,9 @@ struct ReplicaChannelDatasetTests {
                 _ = try await seeding.send(RESPCommand("FUNCTION", "LOAD", RESPArgument(Self.library)))
 
                 let status = ChannelStatus()
-                let channel = ReplicaChannel(source: source.endpoint, target: target.endpoint, name: "hostile")
+                let channel = ReplicaChannel(
+                    source: source.endpoint, target: target.endpoint, name: "hostile",
+                    options: ReplicaChannel.Options(relayHost: relayHost))
                 let running = Task { try await channel.run(status: status) }
                 try await waitUntil("streaming", timeout: .seconds(60)) { status.snapshot.phase == .streaming }
                 // The same dataset again, this time through the command stream, in other databases.
@@ -162,6 +166,7 @@ struct ReplicaChannelDatasetTests {
                 let snapshot = status.snapshot
                 #expect(snapshot.fullSyncs == 1)
                 #expect(snapshot.errorReplies == 0)
+                #expect(snapshot.fullSyncMethod == (relayHost == nil ? .restore : .relay))
                 running.cancel()
                 _ = await running.result
             }
