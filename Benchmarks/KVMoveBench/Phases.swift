@@ -134,9 +134,11 @@ struct Bench {
     // MARK: Full sync
 
     /// Starts the channel on an empty target and returns once it streams (its full sync applied).
-    func startChannel(_ status: ChannelStatus) async throws -> Task<Void, any Error> {
+    func startChannel(_ status: ChannelStatus, options: ReplicaChannel.Options? = nil) async throws -> Task<
+        Void, any Error
+    > {
         let channel = ReplicaChannel(
-            source: source.endpoint, target: target.endpoint, name: "bench", options: channelOptions)
+            source: source.endpoint, target: target.endpoint, name: "bench", options: options ?? channelOptions)
         let task = Task { try await channel.run(status: status) }
         try await waitUntil("the channel's full sync") {
             let snapshot = status.snapshot
@@ -167,13 +169,13 @@ struct Bench {
         try await flushTarget()
     }
 
-    /// The full sync of the dataset through kvmove's channel and through `REPLICAOF`, one after the other.
-    func fullSync(_ results: Results) async throws {
-        try await flushTarget()
+    /// The channel's full sync of the dataset into an empty target; returns the seconds it took and kvmove's peak RSS.
+    func channelFullSync(options: ReplicaChannel.Options) async throws -> (seconds: Double, peak: Double) {
+        try await flushTarget()  // outside the clock
         let status = ChannelStatus()
         Memory.resetPeak()
         let start = ContinuousClock.now
-        let task = try await startChannel(status)
+        let task = try await startChannel(status, options: options)
         let channelSeconds = seconds(start.duration(to: .now))
         let peak = Memory.peakMiB()
         await stop(task)
@@ -181,8 +183,24 @@ struct Bench {
         guard copied == keys + 1, status.snapshot.fullSyncKeys == keys else {
             throw BenchFailure("the channel's full sync left \(copied) keys (\(keys) and the checkpoint expected)")
         }
+        let method = status.snapshot.fullSyncMethod
+        guard method == (options.relayHost == nil ? .restore : .relay) else {
+            throw BenchFailure("the channel's full sync went through \(method?.rawValue ?? "nothing")")
+        }
+        return (channelSeconds, peak)
+    }
 
-        try await flushTarget()  // outside the clock: the kvmove run started from an empty target too
+    /// The full sync of the dataset through kvmove's channel (relayed, then through `RESTORE`) and through
+    /// `REPLICAOF`, one after the other.
+    func fullSync(_ results: Results) async throws {
+        var relayed = channelOptions
+        relayed.relayHost = relayed.relayHost ?? "127.0.0.1"
+        var restored = channelOptions
+        restored.relayHost = nil
+        let relay = try await channelFullSync(options: relayed)
+        let restore = try await channelFullSync(options: restored)
+
+        try await flushTarget()  // outside the clock: the kvmove runs started from an empty target too
         let nativeStart = ContinuousClock.now
         try await startNative()
         let nativeSeconds = seconds(nativeStart.duration(to: .now))
@@ -190,12 +208,16 @@ struct Bench {
         try await stopNative()
         guard replicated == keys else { throw BenchFailure("the native sync left \(replicated) keys") }
 
-        let channelRate = Double(keys) / channelSeconds
+        let relayRate = Double(keys) / relay.seconds
+        let restoreRate = Double(keys) / restore.seconds
         let nativeRate = Double(keys) / nativeSeconds
-        results.record("full sync: kvmove channel keys/s", channelRate)
+        results.record("full sync: kvmove channel (relayed) keys/s", relayRate)
         results.record("full sync: native REPLICAOF keys/s", nativeRate)
-        results.record("full sync: kvmove / native", channelRate / nativeRate)
-        results.record("full sync: kvmove peak RSS MiB", peak)
+        results.record("full sync: kvmove (relayed) / native", relayRate / nativeRate)
+        results.record("full sync: kvmove channel through RESTORE keys/s", restoreRate)
+        results.record("full sync: kvmove through RESTORE / native", restoreRate / nativeRate)
+        results.record("full sync: kvmove peak RSS MiB (relayed)", relay.peak)
+        results.record("full sync: kvmove peak RSS MiB (RESTORE)", restore.peak)
     }
 
     // MARK: Streaming throughput

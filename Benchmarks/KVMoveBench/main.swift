@@ -35,7 +35,8 @@ struct Arguments {
     var lagRate = 5000
     var lagSeconds = 10.0
     var markdown = false
-    var channelOptions = ReplicaChannel.Options()
+    /// As the sandbox runs it: full syncs relayed to the target (its servers are local).
+    var channelOptions = ReplicaChannel.Options(relayHost: "127.0.0.1")
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()

@@ -126,12 +126,15 @@ struct ChannelReporter: Service {
                 channel.keysTotal = max(keysTotal ?? channel.keysTotal, snapshot.fullSyncKeys)
                 channel.progress =
                     channel.keysTotal > 0 ? min(0.99, Double(snapshot.fullSyncKeys) / Double(channel.keysTotal)) : 0
+                let how =
+                    snapshot.fullSyncMethod == .relay
+                    ? "\(snapshot.fullSyncKeys) keys relayed to the target, which loads them itself"
+                    : "\(snapshot.fullSyncKeys) keys applied with RESTORE"
                 channel.message =
                     resyncing
                     ? "full resync (the source could not continue from the checkpoint: its backlog no longer "
-                        + "had the position, or it restarted with a new replication id): "
-                        + "\(snapshot.fullSyncKeys) keys applied"
-                    : "full sync: \(snapshot.fullSyncKeys) keys applied"
+                        + "had the position, or it restarted with a new replication id): " + how
+                    : "full sync: " + how
             case .streaming:
                 channel.phase = .synchronized
                 channel.progress = 1
@@ -140,6 +143,7 @@ struct ChannelReporter: Service {
                     stopped
                     ? "stopped at offset \(snapshot.appliedOffset ?? 0); a new worker continues from there"
                     : "streaming: every write on the source is applied to the target"
+                        + (snapshot.fullSyncMethod.map { " (full sync: \($0.rawValue))" } ?? "")
             case .reconnecting:
                 channel.message =
                     "reconnecting: \(worker.redacted(snapshot.lastError ?? "the connection broke", channel))"

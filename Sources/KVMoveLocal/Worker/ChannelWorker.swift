@@ -69,7 +69,10 @@ package struct ChannelWorker: Sendable {
         }
         let live = ReplicaChannel(
             source: endpoints.source, target: endpoints.target, name: groupId,
-            options: ReplicaChannel.Options(spoolDirectory: layout.groupDirectory(groupId).path))
+            options: ReplicaChannel.Options(
+                spoolDirectory: layout.groupDirectory(groupId).path,
+                // The sandbox's servers are local: the target can reach a relay here and load the snapshot itself.
+                relayHost: "127.0.0.1"))
         let status = ChannelStatus()
         let outcome = ExitCodeBox()
         var logger = Logger(label: "kvmove.worker")

@@ -39,6 +39,10 @@ struct LiveChannelJourneyTests {
         try await f.world.up(Fixture.sandboxSpec())
         let (outcomes, events) = await f.apply(try await f.plan([spec]))
         #expect(outcomes["orders"]?.isSuccess == true, "\(events.map(\.text))")
+        // The sandbox's servers are local, so the worker relays the snapshot for the target to load itself.
+        try await f.eventually("the worker reports how the full sync went") {
+            try await f.world.status().groups.first?.message?.hasSuffix("(full sync: relay)") == true
+        }
         return try #require(try await f.observe(spec).target?.id)
     }
 
