@@ -21,8 +21,10 @@ package struct SnapshotRewriter: Sendable {
         self.marginMilliseconds = marginMilliseconds
     }
 
-    /// The bytes to send for `slice`, the next RDB bytes consumed; `expiry` is the newest expiry field read
-    /// so far and `version` the RDB's version. At the end of the file (`end`), the checksum is replaced.
+    /// The bytes to send for `slice`, the next RDB bytes consumed.
+    ///
+    /// `expiry` is the newest expiry field read so far and `version` the RDB's version. At the end of the
+    /// file (`end`), the checksum is replaced.
     package mutating func rewrite(
         _ slice: ByteBuffer, expiry: RDBSplitter.ExpiryField?, end: Bool, version: Int, now: Int64
     ) -> ByteBuffer {

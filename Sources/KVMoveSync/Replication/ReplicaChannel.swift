@@ -48,8 +48,9 @@ package struct ReplicaChannel: Sendable {
         package var bigValueBytes: Int
         /// Elements per part when a big key is copied in parts.
         package var chunkElements: Int
-        /// The address the target can reach this process at: when set, a full sync is relayed to the target
-        /// as its primary would send it (the target is made a replica of a one-time listener here for the
+        /// The address the target can reach this process at, to relay full syncs to it; nil for `RESTORE`.
+        ///
+        /// When set, a full sync is relayed to the target as its primary would send it (the target is made a replica of a one-time listener here for the
         /// snapshot, and loads it natively), and falls back to `RESTORE` when the target refuses `REPLICAOF`
         /// or cannot load the source's RDB version. Nil applies every full sync with `RESTORE`.
         package var relayHost: String?
