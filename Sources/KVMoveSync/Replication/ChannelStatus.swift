@@ -64,6 +64,8 @@ package final class ChannelStatus: Sendable {
         package var fullSyncMethod: FullSyncMethod?
         /// Keys of the current full sync whose expiry was moved out so the stream can still renew them.
         package var fullSyncKeysKeptLonger = 0
+        /// Why the target could not take a relayed snapshot, once it failed to: later full syncs use `RESTORE`.
+        package var relayUnavailable: String?
     }
 
     private let state = Mutex(Snapshot())

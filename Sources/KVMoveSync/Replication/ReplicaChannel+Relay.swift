@@ -19,7 +19,7 @@ extension ReplicaChannel.Applier {
     /// It returns false for a target that refuses `CONFIG` or `REPLICAOF` (managed services rename them) or
     /// that cannot load the source's RDB version; the snapshot is then applied with `RESTORE`.
     mutating func relaySnapshot() async throws -> Bool {
-        guard let host = channel.options.relayHost else { return false }
+        guard let host = channel.options.relayHost, status.snapshot.relayUnavailable == nil else { return false }
         // A target loads only RDB versions it knows: read the header's version before choosing.
         while buffer.readableBytes < 9 { try await read() }
         guard let header = buffer.getString(at: buffer.readerIndex, length: 9), header.hasPrefix("REDIS"),
@@ -66,9 +66,10 @@ extension ReplicaChannel.Applier {
             RESPCommand("CONFIG", "SET", "masterauth", RESPArgument(originalAuth)),
         ]
         do {
-            // The target connects within a second; a listener nobody reaches is closed, ending the wait below.
+            // The target connects within a second or two; a listener nobody reaches in time is closed, ending the wait.
+            let connectTimeout = channel.options.relayConnectTimeout
             let watchdog = Task { [server] in
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: connectTimeout)
                 server.channel.close(promise: nil)
             }
             defer { watchdog.cancel() }
@@ -102,12 +103,15 @@ extension ReplicaChannel.Applier {
                 }
                 await connections.closeAll()
                 guard connections.served else {
-                    throw ReplicationError.protocolViolation(
-                        "the target did not connect to the relay at \(host):\(port) within 30 s (is that address "
-                            + "reachable from the target?)")
+                    throw ReplicationError.relayFailed(
+                        "it did not connect to the relay at \(host):\(port) within \(connectTimeout) (is that address reachable "
+                            + "from the target, and does it replicate without TLS?)")
                 }
             }
         } catch {
+            if case ReplicationError.relayFailed(let detail) = error {
+                status.update { $0.relayUnavailable = detail }
+            }
             // The target must not stay a replica of a listener that is gone: undone even when the task was
             // cancelled (a task of its own does not inherit that). Left undone (the writer broke too, or
             // kill -9), the next session does it.
@@ -130,7 +134,13 @@ extension ReplicaChannel.Applier {
         var replies = inbound.makeAsyncIterator()
         var endMark = true
         handshaking: while true {
-            switch try handshake.receive(&received) {
+            let step: RelayHandshake.Action
+            do {
+                step = try handshake.receive(&received)
+            } catch {
+                return false  // not a replica's handshake (another program, or a target speaking TLS)
+            }
+            switch step {
             case .reply(let text):
                 try await outbound.write(ByteBuffer(string: text))
             case .refuse(let text):
@@ -148,8 +158,8 @@ extension ReplicaChannel.Applier {
         }
         patience.cancel()
         guard endMark || parser.announcedRDBLength != nil else {
-            throw ReplicationError.protocolViolation(
-                "the target cannot take a snapshot of unknown length (no 'capa eof'), and the source sends one")
+            throw ReplicationError.relayFailed(
+                "it cannot take a snapshot of unknown length (no 'capa eof'), and the source sends one")
         }
         let mark = Self.oneTimeSecret()
         let preamble =
@@ -162,13 +172,19 @@ extension ReplicaChannel.Applier {
         try await acknowledgeSnapshot()
         // The target acknowledges once it has loaded what it was sent.
         while true {
-            switch try handshake.receive(&received) {
+            let step: RelayHandshake.Action
+            do {
+                step = try handshake.receive(&received)
+            } catch {
+                throw ReplicationError.relayFailed("it sent what a replica does not: \(error)")
+            }
+            switch step {
             case .acknowledged:
                 return true
             case .wait:
                 guard var more = try await replies.next() else {
-                    throw ReplicationError.protocolViolation(
-                        "the target closed the relay before it had loaded the snapshot (see the target's log)")
+                    throw ReplicationError.relayFailed(
+                        "it closed the relay before it had loaded the snapshot (see the target's log)")
                 }
                 received.writeBuffer(&more)
             case .reply, .refuse, .fullSync:
@@ -186,18 +202,22 @@ extension ReplicaChannel.Applier {
         var keys = 0
         var reported = 0
         while true {
-            // Shares the bytes (the parser only moves the reader index): what it consumed is sliced from here.
-            let unread = buffer
             let rdbBefore = parser.rdbBytes
-            let event = try parser.next(from: &buffer)
-            let consumed = parser.rdbBytes - rdbBefore
-            var isEnd = false
-            if case .rdb(.end) = event { isEnd = true }
-            if consumed > 0, let slice = unread.getSlice(at: unread.readerIndex, length: consumed) {
-                var rewritten = rewriter.rewrite(
-                    slice, expiry: parser.rdbLastExpiryField, end: isEnd, version: version,
-                    now: Keyspace.nowMilliseconds())
-                out.writeBuffer(&rewritten)
+            var event: ReplicationStreamParser.Event?
+            do {
+                // Shares the bytes (the parser only moves the reader index): what it consumed is sliced from
+                // here. Released before the next read, which would otherwise copy the buffer to append.
+                let unread = buffer
+                event = try parser.next(from: &buffer)
+                let consumed = parser.rdbBytes - rdbBefore
+                var isEnd = false
+                if case .rdb(.end) = event { isEnd = true }
+                if consumed > 0, var slice = unread.getSlice(at: unread.readerIndex, length: consumed) {
+                    slice = rewriter.rewrite(
+                        slice, expiry: parser.rdbLastExpiryField, end: isEnd, version: version,
+                        now: Keyspace.nowMilliseconds())
+                    out.writeBuffer(&slice)
+                }
             }
             switch event {
             case nil:
@@ -246,7 +266,7 @@ extension ReplicaChannel.Applier {
         do {
             try await outbound.write(bytes)
         } catch {
-            throw ReplicationError.protocolViolation("the target's relay connection broke: \(error)")
+            throw ReplicationError.relayFailed("its relay connection broke: \(error)")
         }
     }
 

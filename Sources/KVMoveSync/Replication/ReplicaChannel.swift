@@ -54,6 +54,8 @@ package struct ReplicaChannel: Sendable {
         /// snapshot, and loads it natively), and falls back to `RESTORE` when the target refuses `REPLICAOF`
         /// or cannot load the source's RDB version. Nil applies every full sync with `RESTORE`.
         package var relayHost: String?
+        /// How long the target has to connect to the relay before the channel gives up relaying.
+        package var relayConnectTimeout: Duration
 
         /// Creates options; the defaults suit most datasets.
         package init(
@@ -65,7 +67,8 @@ package struct ReplicaChannel: Sendable {
             spoolDirectory: String? = nil,
             bigValueBytes: Int = 4 << 20,
             chunkElements: Int = 1000,
-            relayHost: String? = nil
+            relayHost: String? = nil,
+            relayConnectTimeout: Duration = .seconds(30)
         ) {
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
@@ -76,6 +79,7 @@ package struct ReplicaChannel: Sendable {
             self.bigValueBytes = bigValueBytes
             self.chunkElements = chunkElements
             self.relayHost = relayHost
+            self.relayConnectTimeout = relayConnectTimeout
         }
     }
 

@@ -6,6 +6,8 @@ package enum ReplicationError: DataPlaneFailure, Equatable {
     case unexpectedReply(command: String, reply: String)
     /// The RDB transfer or the command stream broke the protocol.
     case protocolViolation(String)
+    /// The target could not take a relayed snapshot; the channel's later full syncs use `RESTORE`.
+    case relayFailed(String)
 
     package var description: String {
         switch self {
@@ -15,6 +17,9 @@ package enum ReplicationError: DataPlaneFailure, Equatable {
             "(redis) unexpected reply to \(command) from the source: \(reply.prefix(200))"
         case .protocolViolation(let detail):
             "(redis) the source's replication stream broke the protocol: \(detail)"
+        case .relayFailed(let detail):
+            "(redis) the target could not take the relayed snapshot: \(detail); the channel's full syncs use "
+                + "RESTORE from now on"
         }
     }
 
@@ -24,6 +29,7 @@ package enum ReplicationError: DataPlaneFailure, Equatable {
             reply.split(separator: " ").first.map(String.init) ?? "ERR"
         case .unexpectedReply: "UnexpectedReply"
         case .protocolViolation: "ProtocolViolation"
+        case .relayFailed: "RelayFailed"
         }
     }
 
@@ -37,7 +43,7 @@ package enum ReplicationError: DataPlaneFailure, Equatable {
         case .refused(_, let reply):
             let code = reply.split(separator: " ").first.map(String.init) ?? ""
             return ["LOADING", "NOMASTERLINK", "BUSY", "TRYAGAIN", "MASTERDOWN"].contains(code)
-        case .unexpectedReply, .protocolViolation: return true
+        case .unexpectedReply, .protocolViolation, .relayFailed: return true
         }
     }
 }

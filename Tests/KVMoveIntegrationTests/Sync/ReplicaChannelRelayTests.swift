@@ -92,6 +92,33 @@ struct ReplicaChannelRelayTests {
         }
     }
 
+    @Test("a target that cannot reach the relay (it replicates over TLS) gets RESTORE from then on, and says why")
+    func unreachableRelayFallsBack() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        try await RedisServerFixture.with(arguments: channelSourceArguments) { source in
+            try await RedisServerFixture.with(arguments: ["--tls-replication", "yes"], tls: certificates.serverFiles) {
+                target in
+                try await Self.seed(source, count: 3000)
+                let status = ChannelStatus()
+                let channel = ReplicaChannel(
+                    source: source.endpoint, target: target.endpoint, name: "tls",
+                    options: ReplicaChannel.Options(relayHost: "127.0.0.1", relayConnectTimeout: .seconds(2)))
+                let running = Task { try await channel.run(status: status) }
+                try await waitCaughtUp(source, status, timeout: .seconds(60))
+                let snapshot = status.snapshot
+                #expect(snapshot.fullSyncMethod == .restore)
+                #expect(snapshot.fullSyncs == 2, "one relayed attempt, then RESTORE")
+                #expect(snapshot.relayUnavailable?.contains("did not connect to the relay") == true)
+                #expect(try await Self.role(target) == "master")
+                let report = try await Verifier(source: source.endpoint, target: target.endpoint).run { _, _ in }
+                #expect(report.passed, "\(report.summary)")
+                running.cancel()
+                _ = await running.result
+            }
+        }
+    }
+
     @Test("cancelled in the middle of a relayed snapshot, then run again: the target is a primary, nothing is lost")
     func cancelledMidRelay() async throws {
         try await RedisServerFixture.with(arguments: channelSourceArguments) { source in
