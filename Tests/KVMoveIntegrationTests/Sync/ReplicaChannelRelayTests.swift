@@ -33,14 +33,15 @@ struct ReplicaChannelRelayTests {
             try await RedisServerFixture.with(arguments: ["--masterauth", "the-target's-own"]) { target in
                 try await Self.seed(source, count: 20_000)
                 let control = try await source.connect()
-                // Two seconds left: the snapshot moves its expiry out, so the stream could still renew it.
-                _ = try await control.send(RESPCommand("SET", "soon", "x", "PX", "2000"))
+                // Five minutes left, under this channel's ten-minute margin: the snapshot moves its expiry out,
+                // so the stream could still renew it however long the full sync takes.
+                _ = try await control.send(RESPCommand("SET", "soon", "x", "PX", "300000"))
                 let writer = AcknowledgedWriter(source)
                 let writing = Task { try await writer.run() }
                 let status = ChannelStatus()
                 let channel = ReplicaChannel(
                     source: source.endpoint, target: target.endpoint, name: "relay",
-                    options: ReplicaChannel.Options(relayHost: "127.0.0.1"))
+                    options: ReplicaChannel.Options(ttlMarginMilliseconds: 600_000, relayHost: "127.0.0.1"))
                 let running = Task { try await channel.run(status: status) }
                 try await waitUntil("streaming", timeout: .seconds(60)) { status.snapshot.phase == .streaming }
                 try await Task.sleep(for: .milliseconds(300))
@@ -58,8 +59,14 @@ struct ReplicaChannelRelayTests {
                 let targetControl = try await target.connect()
                 let auth = try await targetControl.send(RESPCommand("CONFIG", "GET", "masterauth"))
                 #expect(auth.pairs?.first?.value.string == "the-target's-own")
-                // The source expires "soon" and sends its DEL: gone on both, after being kept on the target.
-                try await waitUntil("the source's expiry reaches the target", timeout: .seconds(10)) {
+                let sourceExpiry = try await control.send(RESPCommand("PEXPIRETIME", "soon")).int ?? 0
+                let targetExpiry = try await targetControl.send(RESPCommand("PEXPIRETIME", "soon")).int ?? 0
+                #expect(
+                    targetExpiry - sourceExpiry > 200_000,
+                    "kept at least the margin: \(targetExpiry - sourceExpiry) ms longer")
+                // When the source deletes it (its expiry would do the same), the DEL reaches the target.
+                _ = try await control.send(RESPCommand("DEL", "soon"))
+                try await waitUntil("the source's DEL reaches the target", timeout: .seconds(10)) {
                     try await targetControl.send(RESPCommand("EXISTS", "soon")).int == 0
                 }
                 let report = try await Verifier(source: source.endpoint, target: target.endpoint).run { _, _ in }
