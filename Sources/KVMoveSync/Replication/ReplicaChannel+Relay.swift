@@ -224,13 +224,7 @@ extension ReplicaChannel.Applier {
                 try await send(&out, to: outbound)
                 if keys != reported {
                     reported = keys
-                    let rdbBytes = parser.rdbBytes
-                    let keptLonger = rewriter.keysKeptLonger
-                    status.update {
-                        $0.fullSyncKeys = keys
-                        $0.fullSyncBytes = rdbBytes
-                        $0.fullSyncKeysKeptLonger = keptLonger
-                    }
+                    reportProgress(keys: keys, keptLonger: rewriter.keysKeptLonger)
                 }
                 try await read()
             case .rdb(.header(let read))?:
@@ -243,18 +237,22 @@ extension ReplicaChannel.Applier {
                 break  // databases, functions and the end go to the target as they are
             case .rdbFinished?:
                 try await send(&out, to: outbound)
-                let rdbBytes = parser.rdbBytes
-                let keptLonger = rewriter.keysKeptLonger
-                status.update {
-                    $0.fullSyncKeys = keys
-                    $0.fullSyncBytes = rdbBytes
-                    $0.fullSyncKeysKeptLonger = keptLonger
-                }
+                reportProgress(keys: keys, keptLonger: rewriter.keysKeptLonger)
                 return
             case .rdbStarted?, .command?:
                 throw ReplicationError.protocolViolation("the stream went on before the snapshot ended")
             }
             if out.readableBytes >= Self.relayWriteBytes { try await send(&out, to: outbound) }
+        }
+    }
+
+    /// Shows the relayed snapshot's progress in status.
+    private func reportProgress(keys: Int, keptLonger: Int) {
+        let rdbBytes = parser.rdbBytes
+        status.update {
+            $0.fullSyncKeys = keys
+            $0.fullSyncBytes = rdbBytes
+            $0.fullSyncKeysKeptLonger = keptLonger
         }
     }
 

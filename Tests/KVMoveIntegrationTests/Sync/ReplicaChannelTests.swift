@@ -304,10 +304,11 @@ struct ReplicaChannelTests {
             let status = ChannelStatus()
             let channel = ReplicaChannel(
                 source: source.endpoint, target: target.endpoint, name: "big",
-                options: ReplicaChannel.Options(bigValueBytes: bigValueBytes, chunkElements: 300))
+                options: ReplicaChannel.Options(bigValueBytes: bigValueBytes, chunkElements: 2000))
             let running = Task { try await channel.run(status: status) }
             do {
-                try await waitUntil("streaming", timeout: .seconds(30)) { status.snapshot.phase == .streaming }
+                // The list goes over in 35 parts, two round trips each: slow when the whole suite shares 2 cores.
+                try await waitUntil("streaming", timeout: .seconds(120)) { status.snapshot.phase == .streaming }
             } catch {
                 Issue.record("the channel did not stream: \(status.snapshot)")
                 throw error
