@@ -86,7 +86,8 @@ extension ReplicaChannel.Applier {
                         let served = try await connection.executeThenClose { inbound, outbound in
                             guard
                                 try await serveRelay(
-                                    inbound: inbound, outbound: outbound, secret: secret, patience: patience)
+                                    inbound: inbound, outbound: outbound, secret: secret,
+                                    timers: [patience, watchdog])
                             else { return false }
                             // Loaded: no more connections, and a primary again before this link closes (or
                             // the target would try to reconnect to it).
@@ -123,11 +124,13 @@ extension ReplicaChannel.Applier {
         return true
     }
 
-    /// Serves one connection to the relay: false when it was not the target (it did not authenticate);
-    /// true once the target has loaded the snapshot.
+    /// Serves one connection to the relay; true once the target has loaded the snapshot.
+    ///
+    /// False when the peer was not the target (it did not authenticate). `timers` (the peer's and the
+    /// listener's deadlines) are cancelled once the target has asked for the snapshot.
     private mutating func serveRelay(
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        secret: String, patience: Task<Void, any Error>
+        secret: String, timers: [Task<Void, any Error>]
     ) async throws -> Bool {
         var handshake = RelayHandshake(secret: secret)
         var received = ByteBuffer()
@@ -156,7 +159,8 @@ extension ReplicaChannel.Applier {
                 continue
             }
         }
-        patience.cancel()
+        // The target is here: the snapshot may take as long as it takes, the listener stays.
+        for timer in timers { timer.cancel() }
         guard endMark || parser.announcedRDBLength != nil else {
             throw ReplicationError.relayFailed(
                 "it cannot take a snapshot of unknown length (no 'capa eof'), and the source sends one")
