@@ -6,18 +6,32 @@ import KVMoveRESP
 /// target (written in the same transaction as the writes it covers) until it reaches that offset: the time
 /// that took is how long a write the source acknowledged at the start waited to be on the target. It
 /// keeps one connection to each side for all its measurements.
+///
+/// One direction of a two-way channel passes over the other direction's echoes without checkpointing each
+/// (the checkpoint would cross back); it names its connection to the target after the offset it reached
+/// (``ReplicaChannel/beaconPrefix(_:)``), and a probe given `channelName` reads that name too.
 package actor ChannelLagProbe {
     private let source: RedisEndpoint
     private let target: RedisEndpoint
     private let checkpointKey: String
+    private let beaconPrefix: String?
     private var sourceConnection: RESPConnection?
     private var targetConnection: RESPConnection?
 
-    /// Creates a probe for the channel whose checkpoint key in the target is `checkpointKey`.
-    package init(source: RedisEndpoint, target: RedisEndpoint, checkpointKey: String) {
+    /// Creates a probe for the channel whose checkpoint key in the target is `checkpointKey`; `channelName`
+    /// for one direction of a two-way channel.
+    package init(source: RedisEndpoint, target: RedisEndpoint, checkpointKey: String, channelName: String? = nil) {
         self.source = source
         self.target = target
         self.checkpointKey = checkpointKey
+        beaconPrefix = channelName.map(ReplicaChannel.beaconPrefix)
+    }
+
+    /// A probe for `channel`.
+    package init(_ channel: ReplicaChannel) {
+        self.init(
+            source: channel.source, target: channel.target, checkpointKey: channel.checkpointKey,
+            channelName: channel.options.peerName == nil ? nil : channel.name)
     }
 
     /// The source's replication offset now.
@@ -33,8 +47,20 @@ package actor ChannelLagProbe {
     /// The source offset the target has applied; nil when the target holds no checkpoint (no full sync done).
     package func appliedOffset() async throws -> Int64? {
         let connection = try await targetSide()
-        let reply = try await connection.send(RESPCommand("GET", RESPArgument(checkpointKey)))
-        return reply.string.flatMap(ReplicationPosition.init(markerText:))?.offset
+        guard let beaconPrefix else {
+            let reply = try await connection.send(RESPCommand("GET", RESPArgument(checkpointKey)))
+            return reply.string.flatMap(ReplicationPosition.init(markerText:))?.offset
+        }
+        let replies = try await connection.pipeline([
+            RESPCommand("GET", RESPArgument(checkpointKey)), RESPCommand("CLIENT", "LIST", "TYPE", "normal"),
+        ])
+        let checkpoint = replies.first?.string.flatMap(ReplicationPosition.init(markerText:))?.offset
+        let beacon = ClientListEntry.parse(replies.last?.string ?? "").compactMap { entry -> Int64? in
+            guard entry.name.hasPrefix(beaconPrefix) else { return nil }
+            return Int64(entry.name.dropFirst(beaconPrefix.count))
+        }.max()
+        guard let checkpoint else { return nil }
+        return max(checkpoint, beacon ?? checkpoint)
     }
 
     /// How long the target took to reach the source's offset of now; nil when not within `limit`.

@@ -66,6 +66,16 @@ package final class ChannelStatus: Sendable {
         package var fullSyncKeysKeptLonger = 0
         /// Why the target could not take a relayed snapshot, once it failed to: later full syncs use `RESTORE`.
         package var relayUnavailable: String?
+        /// Writes of the stream applied to the target since the worker started: the source's application
+        /// writes (and its expiries), without `SELECT`s and without what came through the peer.
+        package var applicationWrites = 0
+        /// Blocks and lone commands of the stream passed over because they came through the peer (two-way).
+        package var echoesSkipped = 0
+        /// The last checkpoint this channel wrote and the target acknowledged.
+        ///
+        /// With a peer, the position may pass it over echoes (``appliedOffset``); a new session continues from
+        /// there when the target still holds exactly this checkpoint (it lost nothing since).
+        package var lastCheckpoint: ReplicationPosition?
     }
 
     private let state = Mutex(Snapshot())

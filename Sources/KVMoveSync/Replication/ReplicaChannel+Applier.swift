@@ -42,6 +42,24 @@ extension ReplicaChannel {
         var applied: Int64 = 0
         /// The batches on their way to the target; a failed one wakes the applier through the inbox.
         var batches: BatchPipeline
+        /// The reverse direction joining its source: the snapshot of a full sync is read and skipped.
+        var joining = false
+        /// The peer has its checkpoint in the source: a full sync would overwrite the target's writes.
+        var peerJoined = false
+        var skippingSnapshot = false
+        /// The offset the last checkpoint written covers; the peer's echoes can take ``applied`` past it.
+        var checkpointed: Int64 = 0
+        /// Writes (commands other than `SELECT`) in ``pending``.
+        var pendingWrites = 0
+        /// Where the source's open transaction starts in ``pending``, with the counts before it.
+        var transactionStart = 0
+        var transactionBytes = 0
+        var transactionWrites = 0
+        /// The open transaction sets the peer's checkpoint key: it came through the peer.
+        var transactionIsEcho = false
+        /// Blocks and lone commands of the peer's that were passed over and not yet counted in the status.
+        var echoes = 0
+        let peerKey: [UInt8]?
 
         init(
             channel: ReplicaChannel, writer: RESPConnection, stream: RESPStreamConnection.Stream,
@@ -57,6 +75,7 @@ extension ReplicaChannel {
             self.status = status
             self.resume = resume
             self.targetRDBVersion = targetRDBVersion
+            peerKey = channel.peerCheckpointKey.map { Array($0.utf8) }
         }
 
         /// Everything the reader has buffered, appended to the buffer (or taking its place when it is empty).
@@ -86,6 +105,15 @@ extension ReplicaChannel {
                     try await read()
                     action = try handshake.receive(&buffer)
                 case .fullResync(let id, let offset):
+                    if channel.options.streamOnly, !joining, let resume {
+                        throw TwoWayError.reverseHistoryLost(
+                            channel: channel.name, position: resume, checkpointKey: channel.checkpointKey)
+                    }
+                    if peerJoined, let peerKey = channel.peerCheckpointKey {
+                        throw TwoWayError.forwardResyncRefused(channel: channel.name, peerKey: peerKey)
+                    }
+                    skippingSnapshot = channel.options.streamOnly
+                    checkpointed = offset
                     replicationId = id
                     base = offset
                     applied = offset
@@ -101,6 +129,7 @@ extension ReplicaChannel {
                     applied = resume.offset
                     pendingEnd = resume.offset
                     database = resume.database
+                    checkpointed = resume.offset
                     parser = ReplicationStreamParser(fullSync: false)
                     // A continued stream does not select the database again: the connection must.
                     _ = try await writer.send(RESPCommand("SELECT", RESPArgument(resume.database)))
@@ -109,7 +138,12 @@ extension ReplicaChannel {
                         $0.replicationId = replicationId
                         $0.appliedOffset = applied
                         $0.appliedDatabase = resume.database
-                        $0.continues += 1
+                        if !joining { $0.continues += 1 }
+                    }
+                    if joining {
+                        // Joined where the source was: that position is checkpointed before anything else.
+                        streamDatabase = resume.database
+                        try await snapshotApplied()
                     }
                     return resume.offset
                 }
@@ -138,8 +172,15 @@ extension ReplicaChannel {
                 // A graceful stop: everything read is applied (the loop above flushed it); wait for the
                 // target to acknowledge the batches on the wire, so the checkpoint is where the stop was.
                 try await batches.drain()
+                if parser.isStreaming, checkpointed < applied {
+                    try await flushStream(checkpoint: true)
+                    try await batches.drain()
+                }
                 throw requested
             } catch {
+                // The source went away (it restarts, the connection broke): what was read is applied before the
+                // next session asks to continue, so that it continues after it. A cancelled session stops at once.
+                if !(error is CancellationError), !Task.isCancelled { try? await batches.drain() }
                 batches.cancel()
                 throw error
             }
@@ -149,6 +190,8 @@ extension ReplicaChannel {
             switch event {
             case .rdbStarted(let length):
                 try await batches.drain()
+                // Joining: the source's data came through the other direction; only the position is taken.
+                if skippingSnapshot { return }
                 status.update {
                     $0.phase = .fullSync
                     $0.replicationId = replicationId
@@ -173,7 +216,20 @@ extension ReplicaChannel {
                 _ = try await writer.send(RESPCommand("SELECT", 0))
                 database = 0
             case .rdb(let item):
+                if skippingSnapshot {
+                    if case .aux(let key, let value) = item, key == "repl-stream-db",
+                        let db = Int(String(buffer: value))
+                    {
+                        streamDatabase = db
+                    }
+                    return
+                }
                 try await handle(item)
+            case .rdbFinished where skippingSnapshot:
+                skippingSnapshot = false
+                try await acknowledgeSnapshot()
+                database = streamDatabase
+                try await snapshotApplied()
             case .rdbFinished:
                 try await acknowledgeSnapshot()
                 try await flushRestores()
@@ -207,13 +263,16 @@ extension ReplicaChannel {
             database = streamDatabase
             applied = base
             pendingEnd = base
+            checkpointed = base
             // The snapshot's buffers are gone: give the heap they grew back, so streaming starts small.
             Self.trimHeap()
             status.update {
                 $0.phase = .streaming
+                $0.replicationId = replicationId
                 $0.appliedOffset = base
                 $0.appliedDatabase = streamDatabase
                 $0.fullSyncBytes = parser.rdbBytes
+                $0.lastCheckpoint = marker
             }
         }
 
@@ -306,10 +365,31 @@ extension ReplicaChannel {
             if frame.isCommand("PING") { return }
             if frame.isCommand("MULTI") {
                 inTransaction = true
+                transactionStart = pending.count
+                transactionBytes = pendingBytes
+                transactionWrites = pendingWrites
+                transactionIsEcho = false
                 return
             }
             if frame.isCommand("EXEC") {
                 inTransaction = false
+                if transactionIsEcho {
+                    // The peer applied this block: pass it over, keeping only where it left the database.
+                    let selects = pending[transactionStart...].filter { $0.name.uppercased() == "SELECT" }
+                    pending.removeSubrange(transactionStart...)
+                    pending.append(contentsOf: selects.suffix(1))
+                    pendingBytes = transactionBytes
+                    pendingWrites = transactionWrites
+                    echoes += 1
+                }
+                return
+            }
+            if let peerKey, frame.arguments.count >= 3, frame.isCommand("SET"),
+                frame.arguments[1].readableBytesView.elementsEqual(peerKey)
+            {
+                // The peer's checkpoint: the block it is in came through the peer (a lone one is its batch of
+                // no-ops). It is never carried back.
+                if inTransaction { transactionIsEcho = true } else { echoes += 1 }
                 return
             }
             if frame.isCommand("REPLCONF") {
@@ -326,6 +406,8 @@ extension ReplicaChannel {
             }
             if frame.isCommand("SELECT"), frame.arguments.count == 2, let db = Int(String(buffer: frame.arguments[1])) {
                 database = db
+            } else {
+                pendingWrites += 1
             }
             var arguments: [RESPArgument] = []
             arguments.reserveCapacity(frame.arguments.count - 1)
@@ -387,14 +469,48 @@ extension ReplicaChannel {
         }
 
         /// Queues the stream commands and the checkpoint as one transaction; written while the next is read.
-        private mutating func flushStream() async throws {
+        ///
+        /// With a peer, bytes that hold nothing to write (the peer's echoes, keep-alives) only move the
+        /// position on, without a checkpoint, until ``Options/echoCheckpointBytes`` of them have passed or
+        /// `checkpoint` asks for one.
+        private mutating func flushStream(checkpoint: Bool = false) async throws {
             if ackNow {
                 ackNow = false
                 let offset = status.snapshot.appliedOffset ?? applied
                 try await stream.write([RESPCommand("REPLCONF", "ACK", RESPArgument(Int(offset)))])
             }
-            guard !inTransaction, pendingEnd > applied else { return }
+            let beacon = channel.options.peerName.map { _ in
+                RESPCommand(
+                    "CLIENT", "SETNAME", RESPArgument(ReplicaChannel.beaconPrefix(channel.name) + "\(pendingEnd)"))
+            }
+            let echoes = self.echoes
+            self.echoes = 0
+            if let beacon, pendingWrites == 0, !checkpoint, !inTransaction, pendingEnd > applied,
+                pendingEnd - checkpointed < channel.options.echoCheckpointBytes
+            {
+                let end = pendingEnd
+                let database = database
+                applied = end
+                let writer = writer
+                let status = status
+                try await batches.submit {
+                    _ = try await writer.send(beacon)
+                    status.update {
+                        $0.appliedOffset = end
+                        $0.appliedDatabase = database
+                        $0.echoesSkipped += echoes
+                    }
+                }
+                return
+            }
+            guard !inTransaction, pendingEnd > applied || (checkpoint && checkpointed < applied) else {
+                self.echoes += echoes
+                return
+            }
             let count = pending.count
+            let writes = pendingWrites
+            pendingWrites = 0
+            checkpointed = pendingEnd
             var commands = [RESPCommand("MULTI")]
             commands.reserveCapacity(pending.count + 5)
             commands.append(contentsOf: pending)
@@ -403,6 +519,8 @@ extension ReplicaChannel {
             commands.append(checkpointCommand(marker))
             if database != 0 { commands.append(RESPCommand("SELECT", RESPArgument(database))) }
             commands.append(RESPCommand("EXEC"))
+            let execIndex = commands.count - 1
+            if let beacon { commands.append(beacon) }
             pending.removeAll(keepingCapacity: true)
             pendingBytes = 0
             applied = pendingEnd
@@ -416,11 +534,11 @@ extension ReplicaChannel {
                     if let error = reply.serverError {
                         status.update { $0.errorReplies += 1 }
                         throw ChannelFailure.writeRefused(
-                            command: index == replies.count - 1 ? "EXEC" : commands[index].name,
+                            command: index == execIndex ? "EXEC" : commands[index].name,
                             database: marker.database, error: error)
                     }
                 }
-                for (index, result) in (replies.last?.array ?? []).enumerated() {
+                for (index, result) in (replies[execIndex].array ?? []).enumerated() {
                     if let error = result.serverError {
                         status.update { $0.errorReplies += 1 }
                         throw ChannelFailure.writeRefused(
@@ -431,6 +549,9 @@ extension ReplicaChannel {
                     $0.appliedOffset = marker.offset
                     $0.appliedDatabase = marker.database
                     $0.commandsApplied += count
+                    $0.applicationWrites += writes
+                    $0.echoesSkipped += echoes
+                    $0.lastCheckpoint = marker
                 }
             }
         }

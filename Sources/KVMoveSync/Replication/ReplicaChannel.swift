@@ -56,6 +56,25 @@ package struct ReplicaChannel: Sendable {
         package var relayHost: String?
         /// How long the target has to connect to the relay before the channel gives up relaying.
         package var relayConnectTimeout: Duration
+        /// The name of the channel that runs the other way between the same two servers (two-way sync).
+        ///
+        /// Every batch a channel applies is one `MULTI … EXEC` that sets its checkpoint key, and the target
+        /// propagates it as one block with that key in it. With a peer, a block (or a lone command) that sets
+        /// the peer's checkpoint key came through the peer and is not carried back: no write echoes. Such
+        /// advances of the position are not checkpointed one by one (that write would cross back as well),
+        /// only once ``echoCheckpointBytes`` have passed, when a batch of this channel's own goes out, or at a
+        /// graceful stop. While a peer is named, a full sync is refused once the peer has joined (its
+        /// checkpoint is in this channel's source): a copy would overwrite writes the target took.
+        package var peerName: String?
+        /// Never applies a snapshot: the reverse direction of a two-way group.
+        ///
+        /// Without a checkpoint the channel joins its source where it is now (`PSYNC` at the source's own
+        /// replication id and offset; a source without a backlog answers with a full sync, whose snapshot is
+        /// read and skipped) and checkpoints that position first. With a checkpoint the source cannot continue
+        /// from, it stops (``TwoWayError/reverseHistoryLost(channel:position:checkpointKey:)``).
+        package var streamOnly: Bool
+        /// Bytes of the peer's echoes after which the position is checkpointed even without writes of its own.
+        package var echoCheckpointBytes: Int
 
         /// Creates options; the defaults suit most datasets.
         package init(
@@ -68,7 +87,10 @@ package struct ReplicaChannel: Sendable {
             bigValueBytes: Int = 4 << 20,
             chunkElements: Int = 1000,
             relayHost: String? = nil,
-            relayConnectTimeout: Duration = .seconds(30)
+            relayConnectTimeout: Duration = .seconds(30),
+            peerName: String? = nil,
+            streamOnly: Bool = false,
+            echoCheckpointBytes: Int = 1 << 20
         ) {
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
@@ -80,6 +102,9 @@ package struct ReplicaChannel: Sendable {
             self.chunkElements = chunkElements
             self.relayHost = relayHost
             self.relayConnectTimeout = relayConnectTimeout
+            self.peerName = peerName
+            self.streamOnly = streamOnly
+            self.echoCheckpointBytes = echoCheckpointBytes
         }
     }
 
@@ -104,6 +129,13 @@ package struct ReplicaChannel: Sendable {
 
     /// The key in db 0 of the target that holds the applied position.
     package var checkpointKey: String { Self.checkpointPrefix + name }
+
+    /// The peer's checkpoint key (kept in this channel's source), when the channel is one direction of two.
+    package var peerCheckpointKey: String? { options.peerName.map { Self.checkpointPrefix + $0 } }
+
+    /// The name the channel's connection to the target carries after each batch in two-way mode:
+    /// `kvmove-sync:<name>@<offset>`, the offset applied or passed over as an echo (``ChannelLagProbe``).
+    package static func beaconPrefix(_ name: String) -> String { ClientRole.sync.clientName + ":" + name + "@" }
 
     /// True for keys of kvmove's own channels, which verification does not compare.
     package static func isChannelKey(_ key: ByteBuffer) -> Bool {
@@ -187,8 +219,42 @@ package struct ReplicaChannel: Sendable {
                 _ = try await writer.send(RESPCommand("REPLICAOF", "NO", "ONE"))
             }
         }
-        let resume = try await writer.send(RESPCommand("GET", RESPArgument(checkpointKey))).string
+        var resume = try await writer.send(RESPCommand("GET", RESPArgument(checkpointKey))).string
             .flatMap(ReplicationPosition.init(markerText:))
+        let known = status.snapshot
+        if options.peerName != nil, let checkpoint = resume, known.lastCheckpoint == checkpoint,
+            let id = known.replicationId, let offset = known.appliedOffset, offset > checkpoint.offset
+        {
+            // Only echoes of the peer lie between the checkpoint and the position passed: continue after them
+            // (a source that restarted keeps no backlog from before its restart).
+            resume = ReplicationPosition(replicationId: id, offset: offset, database: known.appliedDatabase)
+        }
+        var joining = false
+        var peerJoined = false
+        if options.streamOnly && resume == nil || (peerCheckpointKey != nil && !options.streamOnly) {
+            let control = try await source.connect(role: .sync)
+            do {
+                if options.streamOnly, resume == nil {
+                    // Join where the source is now: what it holds already came through the other direction.
+                    let fields = RedisInfo.fields(
+                        try await control.send(RESPCommand("INFO", "replication")).string ?? "")
+                    if let id = fields["master_replid"], id.count == 40,
+                        let offset = fields["master_repl_offset"].flatMap({ Int64($0) })
+                    {
+                        // Every block the other direction applies ends with its checkpoint in db 0.
+                        resume = ReplicationPosition(replicationId: id, offset: offset, database: 0)
+                    }
+                    joining = true
+                }
+                if let peerKey = peerCheckpointKey, !options.streamOnly {
+                    peerJoined = try await control.send(RESPCommand("EXISTS", RESPArgument(peerKey))).int == 1
+                }
+                await control.close()
+            } catch {
+                await control.close()
+                throw error
+            }
+        }
         let targetInfo = try await writer.send(RESPCommand("INFO", "server")).string ?? ""
         let targetRDBVersion =
             RedisInfo.fields(targetInfo)["redis_version"].flatMap(DumpPayload.rdbVersion(redisVersion:)) ?? 10
@@ -220,6 +286,8 @@ package struct ReplicaChannel: Sendable {
                 var applier = Applier(
                     channel: self, writer: writer, stream: stream, status: status, resume: resume,
                     targetRDBVersion: targetRDBVersion, inbox: inbox, bigValueBytes: bigValueBytes)
+                applier.joining = joining
+                applier.peerJoined = peerJoined
                 let acked = try await applier.handshake(
                     username: source.username, password: source.password?.reveal())
                 group.addTask {

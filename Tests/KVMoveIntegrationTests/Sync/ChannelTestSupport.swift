@@ -17,9 +17,20 @@ final class AcknowledgedWriter: Sendable {
     let failedPipelines = Atomic<Int>(0)
     let stop = Atomic<Bool>(false)
     private let port: Mutex<RedisServerFixture>
+    /// The keys are `<prefix>:<n>`, the counter `counter` (the defaults: `w:<n>` and `counter`).
+    let prefix: String
+    let counter: String
+    /// Pause between pipelines.
+    let pause: Duration
 
-    init(_ source: RedisServerFixture) {
+    init(
+        _ source: RedisServerFixture, prefix: String = "w", counter: String = "counter",
+        pause: Duration = .milliseconds(2)
+    ) {
         port = Mutex(source)
+        self.prefix = prefix
+        self.counter = counter
+        self.pause = pause
     }
 
     /// Points the writer at the source after it was started again.
@@ -43,8 +54,8 @@ final class AcknowledgedWriter: Sendable {
             guard let current = connection else { continue }
             var commands: [RESPCommand] = []
             for n in next..<(next + 20) {
-                commands.append(RESPCommand("SET", RESPArgument("w:\(n)"), RESPArgument(n)))
-                commands.append(RESPCommand("INCR", "counter"))
+                commands.append(RESPCommand("SET", RESPArgument("\(prefix):\(n)"), RESPArgument(n)))
+                commands.append(RESPCommand("INCR", RESPArgument(counter)))
             }
             do {
                 let replies = try await current.pipeline(commands)
@@ -58,7 +69,7 @@ final class AcknowledgedWriter: Sendable {
                 connection = nil
             }
             next += 20
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: pause)
         }
         await connection?.close()
     }
