@@ -20,13 +20,16 @@ package struct Mismatch: Sendable, Codable, Hashable {
     package var kind: MismatchKind
     /// What differs, in a few words.
     package var detail: String
+    /// Whether the key was written on both members, which the group does not merge; nil when unknown.
+    package var writtenOnBothSides: Bool?
 
     /// Creates a mismatch.
-    package init(database: Int, key: String, kind: MismatchKind, detail: String) {
+    package init(database: Int, key: String, kind: MismatchKind, detail: String, writtenOnBothSides: Bool? = nil) {
         self.database = database
         self.key = key
         self.kind = kind
         self.detail = detail
+        self.writtenOnBothSides = writtenOnBothSides
     }
 }
 
@@ -46,10 +49,18 @@ package struct VerificationReport: Sendable, Codable, Hashable {
     package var mismatchCount: Int
     package var seconds: Double
     /// One line: "200000 keys match in 3 dbs" or "3 of 200000 keys differ (1 missing, 2 value)", followed by
-    /// the functions' outcome when there is a library to speak of or they could not be compared.
+    /// how many of those were written on both members (when known and any were), how many keys matched on
+    /// re-check (when any did), and the functions' outcome when there is a library to speak of or they could
+    /// not be compared.
     package var summary: String
     /// How the Redis functions compare; nil only in reports written before functions were compared.
     package var functions: FunctionComparison?
+    /// Passes made over the keys: 1, plus each round that compared again the keys that still differed.
+    package var rounds: Int
+    /// Keys that differed in the first pass and were compared again (0 when none differed or no round ran).
+    package var recheckedKeys: Int
+    /// Of the re-checked keys, those that matched in a later round: writes in flight, not divergence.
+    package var resolvedOnRecheck: Int
 
     /// Creates a report.
     package init(
@@ -61,7 +72,10 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         mismatchCount: Int,
         seconds: Double,
         summary: String,
-        functions: FunctionComparison? = nil
+        functions: FunctionComparison? = nil,
+        rounds: Int = 1,
+        recheckedKeys: Int = 0,
+        resolvedOnRecheck: Int = 0
     ) {
         self.passed = passed
         self.keysChecked = keysChecked
@@ -72,6 +86,9 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         self.seconds = seconds
         self.summary = summary
         self.functions = functions
+        self.rounds = rounds
+        self.recheckedKeys = recheckedKeys
+        self.resolvedOnRecheck = resolvedOnRecheck
     }
 
     /// The JSON names; the functions are `redisFunctions`, so a report still starts with `keysChecked`.
@@ -79,5 +96,23 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         case passed, keysChecked, sourceKeysPerDatabase, targetKeysPerDatabase, mismatches, mismatchCount, seconds
         case summary
         case functions = "redisFunctions"
+        case rounds, recheckedKeys, resolvedOnRecheck
+    }
+
+    /// Reads a report; one written before keys were re-checked reads as one pass with no re-check.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        passed = try container.decode(Bool.self, forKey: .passed)
+        keysChecked = try container.decode(Int.self, forKey: .keysChecked)
+        sourceKeysPerDatabase = try container.decode([Int: Int].self, forKey: .sourceKeysPerDatabase)
+        targetKeysPerDatabase = try container.decode([Int: Int].self, forKey: .targetKeysPerDatabase)
+        mismatches = try container.decode([Mismatch].self, forKey: .mismatches)
+        mismatchCount = try container.decode(Int.self, forKey: .mismatchCount)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        summary = try container.decode(String.self, forKey: .summary)
+        functions = try container.decodeIfPresent(FunctionComparison.self, forKey: .functions)
+        rounds = try container.decodeIfPresent(Int.self, forKey: .rounds) ?? 1
+        recheckedKeys = try container.decodeIfPresent(Int.self, forKey: .recheckedKeys) ?? 0
+        resolvedOnRecheck = try container.decodeIfPresent(Int.self, forKey: .resolvedOnRecheck) ?? 0
     }
 }

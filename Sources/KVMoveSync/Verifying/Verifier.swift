@@ -15,6 +15,10 @@ import Synchronization
 /// keys of the same type differ, the logical content of that key is fetched and compared before reporting
 /// it. Keys that vanish, or expire within the TTL tolerance, while verification runs are not reported.
 ///
+/// While both members take writes (a two-way channel), a key can differ only because a write is in flight:
+/// keys that differ in the full pass are compared again in later rounds, after the channel has caught up,
+/// and only those that still differ are reported (``Options/recheckRounds``).
+///
 /// Redis functions are compared once per verification: `FUNCTION LIST WITHCODE` on each side, libraries by
 /// name, then engine and code (``FunctionComparison``). A library that differs fails the verification; a
 /// side where `FUNCTION` is unavailable (Redis before 7, or not allowed) is named in the report instead.
@@ -34,18 +38,35 @@ package struct Verifier: Sendable {
         package var useDigest: Bool?
         /// What the connections are named after (`CLIENT SETNAME kvmove-<role>`).
         package var role: ClientRole
+        /// How many more rounds compare again the keys that differed, after the full pass.
+        ///
+        /// While both sides take writes, a key written a moment ago differs until the channel has carried it
+        /// over: only keys that still differ after the last round are reported. 0 keeps one pass.
+        package var recheckRounds: Int
+        /// The wait before each round of re-checks when `run` is given no catch-up hook.
+        package var recheckDelay: Duration
+        /// Whether a key was written on both members, when the channel can know it.
+        ///
+        /// Asked for every key that differs; its answer fills ``Mismatch/writtenOnBothSides``. nil: unknown.
+        package var writtenOnBothSides: (@Sendable (_ database: Int, _ key: ByteBuffer) -> Bool)?
 
         /// Creates options.
         package init(
             batchSize: Int = 1000,
             ttlToleranceMilliseconds: Int = 2000,
             useDigest: Bool? = nil,
-            role: ClientRole = .verify
+            role: ClientRole = .verify,
+            recheckRounds: Int = 3,
+            recheckDelay: Duration = .seconds(1),
+            writtenOnBothSides: (@Sendable (_ database: Int, _ key: ByteBuffer) -> Bool)? = nil
         ) {
             self.batchSize = batchSize
             self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
             self.useDigest = useDigest
             self.role = role
+            self.recheckRounds = recheckRounds
+            self.recheckDelay = recheckDelay
+            self.writtenOnBothSides = writtenOnBothSides
         }
     }
 
@@ -64,9 +85,16 @@ package struct Verifier: Sendable {
     }
 
     /// Verifies every key; `progress` counts keys scanned on the source and then on the target.
-    package func run(progress: @escaping @Sendable (_ keysDone: Int, _ keysTotal: Int) -> Void) async throws
-        -> VerificationReport
-    {
+    ///
+    /// When keys differ after the full pass, up to ``Options/recheckRounds`` rounds compare those keys again
+    /// (all kinds, with the same rules), each after `catchUp` returns, or after ``Options/recheckDelay`` when
+    /// there is no `catchUp`; a round with no key left ends them. `catchUp` waits until the channel has applied
+    /// everything written on either side so far. The report lists the keys that still differ after the last
+    /// round.
+    package func run(
+        progress: @escaping @Sendable (_ keysDone: Int, _ keysTotal: Int) -> Void,
+        catchUp: (@Sendable () async throws -> Void)? = nil
+    ) async throws -> VerificationReport {
         let started = ContinuousClock.now
         let (sourceSizes, targetSizes, mode, functions) = try await source.withConnections(
             and: target, role: options.role
@@ -89,24 +117,29 @@ package struct Verifier: Sendable {
             progress(done, total)
         }
         // The source pass and the search for extra keys use their own connections and run side by side.
-        async let extras = findExtraKeys(in: targetSizes.keys.sorted(), progress: report)
-        var state = State()
+        let keepsKeys = options.recheckRounds > 0
+        async let extras = findExtraKeys(in: targetSizes.keys.sorted(), keepingKeys: keepsKeys, progress: report)
+        var state = State(keepsDifferingKeys: keepsKeys)
         for database in sourceSizes.keys.sorted() {
             try await compareSourceKeys(
                 database, mode: mode, state: &state, progress: report)
         }
         state.merge(try await extras)
+        let recheck = try await recheck(after: state, mode: mode, catchUp: catchUp)
+        state.replaceMismatches(with: recheck.state)
 
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let databases = Set(sourceSizes.keys).union(targetSizes.keys).count
         var summary = Self.summary(
-            state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes)
+            state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes,
+            resolvedOnRecheck: recheck.resolved)
         if let functionSummary = functions.summary { summary += "; " + functionSummary }
         return VerificationReport(
             passed: state.mismatchCount == 0 && functions.outcome != .differ, keysChecked: state.keysChecked,
             sourceKeysPerDatabase: sourceSizes, targetKeysPerDatabase: targetSizes, mismatches: state.mismatches,
-            mismatchCount: state.mismatchCount, seconds: seconds, summary: summary, functions: functions)
+            mismatchCount: state.mismatchCount, seconds: seconds, summary: summary, functions: functions,
+            rounds: recheck.rounds, recheckedKeys: recheck.keys, resolvedOnRecheck: recheck.resolved)
     }
 
     /// How keys are fingerprinted, decided once per verification from what both servers allow.
@@ -180,24 +213,47 @@ package struct Verifier: Sendable {
         var mismatches: [Mismatch] = []
         var mismatchCount = 0
         var countsByKind: [MismatchKind: Int] = [:]
+        /// Mismatches of keys that were written on both members (``Options/writtenOnBothSides``).
+        var writtenOnBothSidesCount = 0
         /// Keys of kvmove's own channels (checkpoints) seen on the target, by database: not the application's.
         var channelKeys: [Int: Int] = [:]
         /// The same on the source (the reverse direction's checkpoint of a two-way channel).
         var sourceChannelKeys: [Int: Int] = [:]
+        /// Whether ``differingKeys`` is kept: only when there are rounds of re-checks to run.
+        var keepsDifferingKeys = true
+        /// The raw key of every mismatch by database, in the order found (a key SCAN returned twice is twice).
+        var differingKeys: [Int: [ByteBuffer]] = [:]
 
-        mutating func record(_ mismatch: Mismatch) {
+        init(keepsDifferingKeys: Bool = true) {
+            self.keepsDifferingKeys = keepsDifferingKeys
+        }
+
+        mutating func record(_ mismatch: Mismatch, key: ByteBuffer) {
             mismatchCount += 1
             countsByKind[mismatch.kind, default: 0] += 1
+            if mismatch.writtenOnBothSides == true { writtenOnBothSidesCount += 1 }
             if mismatches.count < Verifier.maximumReportedMismatches { mismatches.append(mismatch) }
+            if keepsDifferingKeys { differingKeys[mismatch.database, default: []].append(key) }
         }
 
         mutating func merge(_ other: State) {
             keysChecked += other.keysChecked
             mismatchCount += other.mismatchCount
             countsByKind.merge(other.countsByKind, uniquingKeysWith: +)
+            writtenOnBothSidesCount += other.writtenOnBothSidesCount
             channelKeys.merge(other.channelKeys, uniquingKeysWith: +)
             sourceChannelKeys.merge(other.sourceChannelKeys, uniquingKeysWith: +)
             mismatches += other.mismatches.prefix(Verifier.maximumReportedMismatches - mismatches.count)
+            differingKeys.merge(other.differingKeys, uniquingKeysWith: +)
+        }
+
+        /// Takes the mismatches of a later round; keeps what the full pass counted (keys, channel keys).
+        mutating func replaceMismatches(with later: State) {
+            mismatches = later.mismatches
+            mismatchCount = later.mismatchCount
+            countsByKind = later.countsByKind
+            writtenOnBothSidesCount = later.writtenOnBothSidesCount
+            differingKeys = later.differingKeys
         }
     }
 
@@ -217,15 +273,33 @@ package struct Verifier: Sendable {
         }
     }
 
-    static func summary(state: State, databases: Int, sourceSizes: [Int: Int], targetSizes: [Int: Int]) -> String {
+    /// One line: how many keys match or differ, then what the re-checks and the channel's hook found.
+    static func summary(
+        state: State,
+        databases: Int,
+        sourceSizes: [Int: Int],
+        targetSizes: [Int: Int],
+        resolvedOnRecheck: Int = 0
+    ) -> String {
         let dbs = databases == 1 ? "1 db" : "\(databases) dbs"
         let keys = state.keysChecked == 1 ? "1 key" : "\(state.keysChecked) keys"
+        let resolved =
+            resolvedOnRecheck == 0
+            ? ""
+            : "; \(resolvedOnRecheck == 1 ? "1 key" : "\(resolvedOnRecheck) keys") differed while being written "
+                + "and matched on re-check"
         guard state.mismatchCount == 0 else {
             let kinds = MismatchKind.allCases.compactMap { kind -> String? in
                 guard let count = state.countsByKind[kind], count > 0 else { return nil }
                 return "\(count) \(kind.rawValue)"
             }
-            return "\(state.mismatchCount) of \(keys) differ (\(kinds.joined(separator: ", ")))"
+            var line = "\(state.mismatchCount) of \(keys) differ (\(kinds.joined(separator: ", ")))"
+            let both = state.writtenOnBothSidesCount
+            if both > 0 {
+                line += "; \(both) of them \(both == 1 ? "was" : "were") written on both members: "
+                line += "a conflict the group does not merge"
+            }
+            return line + resolved
         }
         var line = state.keysChecked == 1 ? "1 key matches in \(dbs)" : "\(keys) match in \(dbs)"
         // A target fed by the live channel holds its checkpoint key too: that is no change of the key counts.
@@ -236,7 +310,7 @@ package struct Verifier: Sendable {
         if sourceApplicationSizes.filter({ $0.value > 0 }) != applicationSizes.filter({ $0.value > 0 }) {
             line += " (key counts changed while verifying)"
         }
-        return line
+        return line + resolved
     }
 
     /// What one side says about a batch of keys.
@@ -252,7 +326,7 @@ package struct Verifier: Sendable {
     ///
     /// `TYPE` is not asked for: digests and `DUMP` payloads both cover the type, so it is fetched only for
     /// keys whose fingerprints differ.
-    private func facts(
+    func facts(
         _ keys: [ByteBuffer],
         on connection: RESPConnection,
         mode: Mode,
@@ -344,39 +418,9 @@ package struct Verifier: Sendable {
             while !keys.isEmpty || cursor != nil {
                 try Task.checkCancellation()
                 let batch = keys
-                let nextCursor = cursor
-                async let sourceFacts = facts(
-                    batch, on: sourceConnection, mode: mode, thenScan: nextCursor)
-                async let targetFacts = facts(
-                    batch, on: targetConnection, mode: mode, thenScan: nil)
-                var (onSource, onTarget) = try await (sourceFacts, targetFacts)
-                // DUMP payloads of equal content differ when the encoding keeps no order (a hashtable hash or
-                // set is rebuilt in another order by RESTORE). Re-fingerprint those keys with encoding-independent
-                // digests, one command per side, before looking at any key one by one.
-                var digested: Set<Int> = []
-                if !mode.useDigest && mode.digestAvailable {
-                    let suspects = batch.indices.filter {
-                        onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2
-                            && onSource.fingerprints[$0] != onTarget.fingerprints[$0]
-                    }
-                    if !suspects.isEmpty {
-                        let suspectKeys = suspects.map { batch[$0] }
-                        async let sourceDigests = Self.digests(of: suspectKeys, on: sourceConnection)
-                        async let targetDigests = Self.digests(of: suspectKeys, on: targetConnection)
-                        let (fromSource, fromTarget) = try await (sourceDigests, targetDigests)
-                        for (position, index) in suspects.enumerated() {
-                            onSource.fingerprints[index] = fromSource[position]
-                            onTarget.fingerprints[index] = fromTarget[position]
-                            digested.insert(index)
-                        }
-                    }
-                }
-                for index in batch.indices {
-                    try await compare(
-                        batch[index], index, onSource, onTarget, database: database,
-                        useDigest: mode.useDigest || digested.contains(index),
-                        sourceConnection: sourceConnection, targetConnection: targetConnection, state: &state)
-                }
+                let onSource = try await compareBatch(
+                    batch, database: database, mode: mode, sourceConnection: sourceConnection,
+                    targetConnection: targetConnection, thenScan: cursor, rechecking: false, state: &state)
                 // A two-way channel keeps its reverse direction's checkpoint in the source: kvmove's, not compared.
                 keys = onSource.nextKeys.filter { !ReplicaChannel.isChannelKey($0) }
                 if keys.count < onSource.nextKeys.count {
@@ -388,6 +432,62 @@ package struct Verifier: Sendable {
         }
     }
 
+    /// Compares a batch of keys of one database on both sides and returns what the source said about it.
+    ///
+    /// The source's answer carries the next `SCAN` step when `cursor` is set. `rechecking` reports a key that
+    /// only the target holds as extra; the full pass leaves those to the scan of the target.
+    func compareBatch(
+        _ batch: [ByteBuffer],
+        database: Int,
+        mode: Mode,
+        sourceConnection: RESPConnection,
+        targetConnection: RESPConnection,
+        thenScan cursor: String?,
+        rechecking: Bool,
+        state: inout State
+    ) async throws -> KeyFacts {
+        async let sourceFacts = facts(
+            batch, on: sourceConnection, mode: mode, thenScan: cursor)
+        async let targetFacts = facts(
+            batch, on: targetConnection, mode: mode, thenScan: nil)
+        var (onSource, onTarget) = try await (sourceFacts, targetFacts)
+        // DUMP payloads of equal content differ when the encoding keeps no order (a hashtable hash or
+        // set is rebuilt in another order by RESTORE). Re-fingerprint those keys with encoding-independent
+        // digests, one command per side, before looking at any key one by one.
+        var digested: Set<Int> = []
+        if !mode.useDigest && mode.digestAvailable {
+            let suspects = batch.indices.filter {
+                onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2
+                    && onSource.fingerprints[$0] != onTarget.fingerprints[$0]
+            }
+            if !suspects.isEmpty {
+                let suspectKeys = suspects.map { batch[$0] }
+                async let sourceDigests = Self.digests(of: suspectKeys, on: sourceConnection)
+                async let targetDigests = Self.digests(of: suspectKeys, on: targetConnection)
+                let (fromSource, fromTarget) = try await (sourceDigests, targetDigests)
+                for (position, index) in suspects.enumerated() {
+                    onSource.fingerprints[index] = fromSource[position]
+                    onTarget.fingerprints[index] = fromTarget[position]
+                    digested.insert(index)
+                }
+            }
+        }
+        for index in batch.indices {
+            try await compare(
+                batch[index], index, onSource, onTarget, database: database,
+                useDigest: mode.useDigest || digested.contains(index), rechecking: rechecking,
+                sourceConnection: sourceConnection, targetConnection: targetConnection, state: &state)
+        }
+        return onSource
+    }
+
+    /// A mismatch of `key`, marked when ``Options/writtenOnBothSides`` can tell whether both members wrote it.
+    func mismatch(_ database: Int, _ key: ByteBuffer, _ kind: MismatchKind, _ detail: String) -> Mismatch {
+        Mismatch(
+            database: database, key: KeyText.printable(key), kind: kind, detail: detail,
+            writtenOnBothSides: options.writtenOnBothSides.map { $0(database, key) })
+    }
+
     private func compare(
         _ key: ByteBuffer,
         _ index: Int,
@@ -395,18 +495,27 @@ package struct Verifier: Sendable {
         _ onTarget: KeyFacts,
         database: Int,
         useDigest: Bool,
+        rechecking: Bool,
         sourceConnection: RESPConnection,
         targetConnection: RESPConnection,
         state: inout State
     ) async throws {
         let sourceTTL = onSource.ttls[index]
-        guard sourceTTL != -2 else { return }  // deleted or expired on the source meanwhile
-        state.keysChecked += 1
         let tolerance = Int64(options.ttlToleranceMilliseconds)
         let targetTTL = onTarget.ttls[index]
         func report(_ kind: MismatchKind, _ detail: String) {
-            state.record(Mismatch(database: database, key: KeyText.printable(key), kind: kind, detail: detail))
+            state.record(mismatch(database, key, kind, detail), key: key)
         }
+        // Reports, on a re-check, a key gone from the source that the target still holds (and is not expiring).
+        func reportIfOnlyOnTarget() {
+            guard rechecking, targetTTL != -2, !(targetTTL >= 0 && targetTTL <= tolerance) else { return }
+            report(.extra, "only on the target")
+        }
+        guard sourceTTL != -2 else {  // deleted or expired on the source meanwhile
+            reportIfOnlyOnTarget()
+            return
+        }
+        state.keysChecked += 1
         if targetTTL == -2 {
             if sourceTTL >= 0 && sourceTTL <= tolerance { return }  // about to expire on the source too
             report(.missing, "missing on the target")
@@ -420,7 +529,10 @@ package struct Verifier: Sendable {
             let (sourceType, targetType) = try await (
                 sourceTypeReply.string ?? "none", targetTypeReply.string ?? "none"
             )
-            if sourceType == "none" { return }  // deleted on the source meanwhile
+            if sourceType == "none" {  // deleted on the source meanwhile
+                if targetType != "none" { reportIfOnlyOnTarget() }
+                return
+            }
             if sourceType != targetType {
                 report(.type, "source \(sourceType), target \(targetType)")
                 return
@@ -496,8 +608,12 @@ package struct Verifier: Sendable {
     }
 
     /// Scans the target's databases for keys the source does not have.
-    private func findExtraKeys(in databases: [Int], progress: @escaping @Sendable (Int) -> Void) async throws -> State {
-        var state = State()
+    private func findExtraKeys(
+        in databases: [Int],
+        keepingKeys: Bool,
+        progress: @escaping @Sendable (Int) -> Void
+    ) async throws -> State {
+        var state = State(keepsDifferingKeys: keepingKeys)
         for database in databases {
             try await findExtraKeys(database, state: &state, progress: progress)
         }
@@ -542,9 +658,7 @@ package struct Verifier: Sendable {
                         if ttl == -2 { continue }  // gone from the target too
                         if ttl >= 0 && ttl <= Int64(options.ttlToleranceMilliseconds) { continue }  // expiring
                         state.record(
-                            Mismatch(
-                                database: database, key: KeyText.printable(keys[index]), kind: .extra,
-                                detail: "only on the target"))
+                            mismatch(database, keys[index], .extra, "only on the target"), key: keys[index])
                     }
                 }
                 if !keys.isEmpty { progress(keys.count) }
