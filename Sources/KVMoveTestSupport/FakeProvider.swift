@@ -133,6 +133,12 @@ package struct FakeProvider: Provider {
                         "WaitIdle", [P("InstanceId", p.sourceInstanceId), P("Seconds", String(seconds))], effect: .read)
                 )
             }
+            if let seconds = p.requireNoSourceWritesSeconds {
+                requests.append(
+                    request(
+                        "WaitNoWrites", [P("InstanceId", p.sourceInstanceId), P("Seconds", String(seconds))],
+                        effect: .read))
+            }
             if let seconds = p.maxLagSeconds {
                 requests.append(
                     request("WaitLag", [P("TargetId", target), P("Seconds", String(seconds))], effect: .read))

@@ -172,6 +172,13 @@ extension AliyunProvider {
                         + "plan on any machine sees it")
             ]
         case .gates(let p):
+            if p.requireNoSourceWritesSeconds != nil {
+                throw ProviderError(
+                    source: .kvmove, code: "UnsupportedGate",
+                    message: "cutover.requireNoSourceWrites is not available with provider aliyun: the cloud's "
+                        + "channel writes the target's writes to the source, and kvmove cannot tell them from an "
+                        + "application's; use requireIdleSource instead")
+            }
             var requests: [ProviderRequest] = []
             if let seconds = p.requireIdleSourceSeconds {
                 requests.append(

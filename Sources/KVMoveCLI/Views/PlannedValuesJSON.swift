@@ -84,6 +84,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("target_instance_id", p.targetInstanceId)
             f["require_idle_source_seconds"] = p.requireIdleSourceSeconds.map { .int($0) } ?? .null
             f["max_lag_seconds"] = p.maxLagSeconds.map { .int($0) } ?? .null
+            f["require_no_source_writes_seconds"] = p.requireNoSourceWritesSeconds.map { .int($0) } ?? .null
             connection(p.connection)
         case .disconnect(let p):
             put("kind", "disconnect")

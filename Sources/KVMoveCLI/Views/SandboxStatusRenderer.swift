@@ -57,8 +57,41 @@ enum SandboxStatusRenderer {
             out += "\n" + table(rows)
             // What each channel is doing, in words (why it failed, or what it carries).
             for group in status.groups { if let message = group.message { out += "\(group.id): \(message)\n" } }
+            out += directions(status.groups)
         }
         return out
+    }
+
+    /// Both directions of every two-way group: what each carries, how far behind it is, and the writes of the
+    /// applications on each side.
+    private static func directions(_ groups: [SandboxStatus.Group]) -> String {
+        let twoWay = groups.filter { $0.reverse != nil }
+        guard !twoWay.isEmpty else { return "" }
+        var rows = [["GROUP", "DIRECTION", "CHANNEL", "LAG", "OPS/S", "APP WRITES", "ECHOES SKIPPED"]]
+        func lag(_ bytes: Int64?, _ seconds: Double?) -> String {
+            bytes.map { "\($0) B" + (seconds.map { String(format: " / %.1f s", $0) } ?? "") } ?? "-"
+        }
+        func rate(_ value: Double?) -> String { value.map { String(format: "%.0f", $0) } ?? "-" }
+        var messages = ""
+        for group in twoWay {
+            guard let reverse = group.reverse, group.members.count >= 2 else { continue }
+            let (source, target) = (group.members[0], group.members[1])
+            rows.append([
+                group.id, "\(source) -> \(target)",
+                (group.channelPhase ?? "-") + (group.appliedOffset.map { " @\($0)" } ?? ""),
+                lag(group.lagBytes, group.lagSeconds), rate(group.opsPerSecond),
+                group.applicationWrites.map(String.init) ?? "-", group.echoesSkipped.map(String.init) ?? "-",
+            ])
+            rows.append([
+                group.id, "\(target) -> \(source)",
+                reverse.channelPhase + (reverse.appliedOffset.map { " @\($0)" } ?? ""),
+                lag(reverse.lagBytes, reverse.lagSeconds), rate(reverse.opsPerSecond),
+                String(reverse.applicationWrites),
+                String(reverse.echoesSkipped),
+            ])
+            if let message = reverse.message { messages += "\(group.id) (\(target) -> \(source)): \(message)\n" }
+        }
+        return "\n" + table(rows) + messages
     }
 
     private static func table(_ rows: [[String]]) -> String {

@@ -164,17 +164,20 @@ package struct PlannedGates: Codable, Hashable, Sendable {
     package var requireIdleSourceSeconds: Int?
     /// The channel must be less than this many seconds behind the source.
     package var maxLagSeconds: Int?
+    /// The source must have had no application writes for this many seconds.
+    package var requireNoSourceWritesSeconds: Int?
     /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
     package var connection: ConnectionSpec?
 
     package init(
         sourceInstanceId: String, targetInstanceId: String?, requireIdleSourceSeconds: Int?,
-        maxLagSeconds: Int? = nil, connection: ConnectionSpec? = nil
+        maxLagSeconds: Int? = nil, requireNoSourceWritesSeconds: Int? = nil, connection: ConnectionSpec? = nil
     ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.requireIdleSourceSeconds = requireIdleSourceSeconds
         self.maxLagSeconds = maxLagSeconds
+        self.requireNoSourceWritesSeconds = requireNoSourceWritesSeconds
         self.connection = connection
     }
 }

@@ -433,6 +433,13 @@ private struct MigrationPlanner {
                 reasons.append("stage cutover requires the source to be idle for \(formatSeconds(seconds))")
                 risks.append("waits until no client but kvmove has been connected to the source for that long")
             }
+            if let seconds = spec.cutover.requireNoSourceWritesSeconds {
+                reasons.append(
+                    "stage cutover requires no application writes on the source for \(formatSeconds(seconds))")
+                risks.append(
+                    "waits until no write but the channel's own has reached the source for that long (keys expiring "
+                        + "on the source count as writes)")
+            }
             if let seconds = spec.cutover.maxLagSeconds {
                 reasons.append("stage cutover requires the channel to be less than \(formatSeconds(seconds)) behind")
                 risks.append("waits until the target is less than that far behind the source in three samples in a row")
@@ -448,7 +455,9 @@ private struct MigrationPlanner {
                         PlannedGates(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
                             requireIdleSourceSeconds: spec.cutover.requireIdleSourceSeconds,
-                            maxLagSeconds: spec.cutover.maxLagSeconds, connection: spec.connection)),
+                            maxLagSeconds: spec.cutover.maxLagSeconds,
+                            requireNoSourceWritesSeconds: spec.cutover.requireNoSourceWritesSeconds,
+                            connection: spec.connection)),
                     reasons: reasons,
                     risks: risks
                 )
@@ -467,7 +476,9 @@ private struct MigrationPlanner {
                     PlannedDisconnect(targetInstanceId: observed.target?.id, groupId: observed.group?.id)),
                 reasons: ["stage \(spec.stage.rawValue) needs the target to stand alone"],
                 risks: [
-                    "writes to the source are no longer copied to the target: switch all traffic to the target first"
+                    "until this step both members take writes and each one's reach the other, so applications can "
+                        + "move to the target gradually and move back; after it, writes to the source are no longer "
+                        + "copied to the target, nor the target's to the source: switch all traffic to the target first"
                 ] + observed.channelRisks.filter { !$0.hasPrefix(ObservedMigration.generalChannelRiskPrefix) }
             )
         )

@@ -12,8 +12,9 @@ import Subprocess
 ///
 /// Each server binds 127.0.0.1 on its own port, with its own config, data directory and log,
 /// and daemonizes so that it outlives kvmove. The config file holds no password: the server
-/// reads `requirepass` from standard input at start. Data is kept in an append-only file, so
-/// a restart (the minor version upgrade, `sandbox up` after `down`) keeps every key.
+/// reads `requirepass` from standard input at start. Data is kept in an RDB file, saved at every graceful
+/// stop, so a restart (the minor version upgrade, `sandbox up` after `down`) keeps every key and the
+/// server's replication history (which a two-way group needs to continue).
 package struct RedisServer: Sendable {
     /// The absolute path of the `redis-server` executable.
     package let executable: String
@@ -82,6 +83,15 @@ package struct RedisServer: Sendable {
             "\"" + url.path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 + "\""
         }
+        // An RDB written at every graceful stop carries the replication id and offset, so after a restart both
+        // directions of a two-way group continue; a server restarted from an append-only file starts a new
+        // history, which a two-way group cannot continue. Instances created by earlier versions keep theirs.
+        let keepsAppendOnlyFile = FileManager.default.fileExists(
+            atPath: layout.dataDirectory(id).appendingPathComponent("appendonlydir").path)
+        let persistence =
+            keepsAppendOnlyFile
+            ? "save \"\"\nappendonly yes\nappendfsync everysec"
+            : "save 3600 1 300 100 60 10000\nappendonly no"
         let config = """
             # Written by kvmove for sandbox instance \(id).
             # The password is not here: kvmove passes requirepass on standard input at start.
@@ -93,9 +103,7 @@ package struct RedisServer: Sendable {
             logfile \(quoted(layout.logFile(id)))
             dir \(quoted(layout.dataDirectory(id)))
             databases 16
-            save ""
-            appendonly yes
-            appendfsync everysec
+            \(persistence)
             enable-debug-command local
             # The sync channel: no delay before a snapshot, and a backlog big enough to continue after restarts.
             repl-diskless-sync-delay 0

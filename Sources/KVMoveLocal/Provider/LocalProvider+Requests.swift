@@ -96,6 +96,17 @@ extension LocalProvider {
                             "samples client connections about once a second; passes once no application was connected for that long"
                     ))
             }
+            if let seconds = p.requireNoSourceWritesSeconds {
+                requests.append(
+                    redis(
+                        "WaitForNoSourceWrites",
+                        [
+                            P("InstanceId", p.sourceInstanceId),
+                            P("TargetInstanceId", id(p.targetInstanceId, .target)), P("For", formatSeconds(seconds)),
+                        ],
+                        note: "watches the group's channel: passes once no write but the channel's own has reached "
+                            + "the source for that long and the channel is caught up"))
+            }
             if let seconds = p.maxLagSeconds {
                 requests.append(
                     redis(

@@ -61,6 +61,12 @@ extension LocalProvider {
             return try await checkIdle(
                 source: planned.sourceInstanceId, target: try text(request, "TargetInstanceId"),
                 required: planned.requireIdleSourceSeconds ?? 0, context, sandbox)
+        case "WaitForNoSourceWrites":
+            guard case .gates(let planned) = step.planned, let seconds = planned.requireNoSourceWritesSeconds else {
+                throw mismatch(request, step)
+            }
+            return try await checkNoSourceWrites(
+                target: try text(request, "TargetInstanceId"), required: .seconds(seconds), context, sandbox)
         case "WaitForLag":
             guard case .gates(let planned) = step.planned, let seconds = planned.maxLagSeconds else {
                 throw mismatch(request, step)
@@ -231,7 +237,10 @@ extension LocalProvider {
         }
         let drained = try await drain(groupId: groupId, targetId: targetId, context, sandbox)
         try await sandbox.stopWorker(groupId)
-        if let channel = drained.channel { try? await channel.removeCheckpoint() }
+        if let channel = drained.channel {
+            try? await channel.forward.removeCheckpoint()
+            try? await channel.reverse.removeCheckpoint()
+        }
         try await sandbox.store.change { state in
             state.update(group: groupId) { group in
                 group.members.removeAll { $0 == targetId }
@@ -243,12 +252,12 @@ extension LocalProvider {
         return StepOutcome(summary: "sync disconnected\(drained.summary); target stands alone")
     }
 
-    /// The live channel of the group that `targetId` is in, ready to probe; nil when none streams into it.
+    /// The live two-way channel of the group that `targetId` is in; nil when none streams into it.
     ///
     /// A channel that never streamed (a scan copy, a failed channel) has nothing to probe. A worker that is
     /// not running is started again first: the channel must be live for as long as the target is a member.
-    private func liveChannel(_ targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
-        -> (groupId: String, probe: ChannelLagProbe)?
+    func liveChannel(_ targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
+        -> (groupId: String, channel: TwoWayChannel, record: ChannelRecord)?
     {
         let state = try sandbox.store.read()
         guard let groupId = state.instance(targetId)?.groupId, let record = state.group(groupId)?.channel,
@@ -259,59 +268,60 @@ extension LocalProvider {
         if try await sandbox.ensureWorker(groupId) {
             context.progress(StepProgress(message: "the channel worker was not running; restarted it"))
         }
-        let probe = ChannelLagProbe(
-            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target),
-            checkpointKey: ReplicaChannel.checkpointPrefix + groupId)
-        return (groupId, probe)
+        let channel = TwoWayChannel(
+            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target), name: groupId)
+        return (groupId, channel, record)
     }
 
-    /// Waits until the live channel has applied everything the source had written when the step started.
+    /// Waits until both directions of the live channel have applied everything written on their side when
+    /// the step started: the source's writes on the target, and the target's writes on the source.
     ///
-    /// Reads the source's `master_repl_offset` once, then polls the checkpoint the channel keeps in the
-    /// target (written in the same transaction as the writes) until it reaches that offset.
+    /// Reads each side's `master_repl_offset` once, then polls what each direction has applied (its checkpoint
+    /// in the member it writes, and the position its connection there is named after, which also counts the
+    /// other direction's blocks it passed over) until both reach those offsets.
     private func drain(groupId: String, targetId: String, _ context: StepContext, _ sandbox: Sandbox) async throws
-        -> (channel: ReplicaChannel?, summary: String)
+        -> (channel: TwoWayChannel?, summary: String)
     {
-        guard let (_, probe) = try await liveChannel(targetId, context, sandbox) else { return (nil, "") }
-        let state = try sandbox.store.read()
-        guard let record = state.group(groupId)?.channel, let source = state.instance(record.source),
-            let target = state.instance(targetId)
-        else { return (nil, "") }
-        let channel = ReplicaChannel(
-            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target), name: groupId)
-        do {
-            let goal = try await probe.sourceOffset()
-            let deadline = ContinuousClock.now + drainTimeout
-            while true {
-                try context.checkInterrupted()
-                let applied = try await probe.appliedOffset() ?? -1
-                if applied >= goal {
-                    await probe.close()
-                    let counts = try? sandbox.store.read().group(groupId)?.channel
-                    let history =
-                        counts.map {
-                            " (this worker: \($0.fullSyncs ?? 0) full syncs, \($0.continues ?? 0) continues, "
-                                + "\($0.errorReplies ?? 0) error replies)"
-                        } ?? ""
-                    return (channel, "; drained to source offset \(goal)\(history)")
-                }
-                guard ContinuousClock.now < deadline else {
-                    throw ProviderError(
-                        source: .local, code: "ChannelNotDrained",
-                        message: "the channel applied up to offset \(applied) of the source's \(goal) within "
-                            + "\(Int(drainTimeout.seconds)) s; sync is still connected. Check kvmove sandbox status "
-                            + "(lag, errors), then apply again", retry: .backoff)
-                }
-                context.progress(
-                    StepProgress(
-                        message:
-                            "draining the channel: applied \(max(0, applied)) of \(goal) (\(goal - max(0, applied)) bytes behind)"
-                    ))
-                try await Task.sleep(for: .milliseconds(50))
+        guard let (_, channel, record) = try await liveChannel(targetId, context, sandbox) else { return (nil, "") }
+        let forward = ChannelLagProbe(channel.forward)
+        // A group whose reverse direction never joined (it stopped at once) drains one way.
+        let reverse = record.reverse == nil ? nil : ChannelLagProbe(channel.reverse)
+        defer {
+            Task {
+                await forward.close()
+                await reverse?.close()
             }
-        } catch {
-            await probe.close()
-            throw error
+        }
+        let goal = (source: try await forward.sourceOffset(), target: try await reverse?.sourceOffset())
+        let deadline = ContinuousClock.now + drainTimeout
+        while true {
+            try context.checkInterrupted()
+            let applied = (source: try await forward.appliedOffset() ?? -1, target: try await reverse?.appliedOffset())
+            let targetBehind = goal.target.map { max(0, $0 - (applied.target ?? -1)) } ?? 0
+            let sourceBehind = max(0, goal.source - applied.source)
+            if sourceBehind == 0, targetBehind == 0 {
+                let counts = try? sandbox.store.read().group(groupId)?.channel
+                let history =
+                    counts.map {
+                        " (this worker: \($0.fullSyncs ?? 0) full syncs, \($0.continues ?? 0) continues, "
+                            + "\($0.errorReplies ?? 0) error replies)"
+                    } ?? ""
+                let both = goal.target.map { " and target offset \($0)" } ?? ""
+                return (channel, "; drained to source offset \(goal.source)\(both)\(history)")
+            }
+            guard ContinuousClock.now < deadline else {
+                throw ProviderError(
+                    source: .local, code: "ChannelNotDrained",
+                    message: "within \(Int(drainTimeout.seconds)) s the channel did not apply everything: "
+                        + "\(sourceBehind) bytes of the source's writes and \(targetBehind) bytes of the target's "
+                        + "are still to go; sync is still connected. Check kvmove sandbox status (lag, errors), then "
+                        + "apply again", retry: .backoff)
+            }
+            context.progress(
+                StepProgress(
+                    message: "draining the channel: \(sourceBehind) bytes of the source's writes"
+                        + (reverse == nil ? "" : " and \(targetBehind) bytes of the target's") + " to go"))
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -319,7 +329,7 @@ extension LocalProvider {
     func checkLag(target targetId: String, maxLag: Duration, _ context: StepContext, _ sandbox: Sandbox) async throws
         -> StepOutcome
     {
-        guard let (_, probe) = try await liveChannel(targetId, context, sandbox) else {
+        guard let (_, channel, _) = try await liveChannel(targetId, context, sandbox) else {
             throw ProviderError(
                 source: .local, code: "ChannelNotLive",
                 message: "no live channel streams into \(targetId) (it failed, or the source refused PSYNC and was "
@@ -327,7 +337,7 @@ extension LocalProvider {
                     + "sandbox status, fix the channel, then apply again")
         }
         let sample = try await LagGate(maxLag: maxLag).wait(
-            using: probe, interrupted: context.checkInterrupted,
+            using: ChannelLagProbe(channel.forward), interrupted: context.checkInterrupted,
             progress: { context.progress(StepProgress(message: $0.message)) })
         return StepOutcome(summary: sample.message)
     }

@@ -33,8 +33,29 @@ extension LocalProvider {
                         + "restart the channel worker, then apply again")
             case .synchronized:
                 let lag = channel.lagBytes.map { "; streaming, lag \($0) bytes" } ?? ""
+                // The group is in sync once writes made on the target reach the source too: until the reverse
+                // direction has joined, a write on the target would not be carried.
+                let copiedOnce = channel.channelPhase == ChannelRecord.scanCopyPhase
+                if !copiedOnce, channel.reverse?.channelPhase != ChannelStatus.Phase.streaming.rawValue {
+                    if !ProcessControl.isAlive(channel.pid) {
+                        if try await sandbox.ensureWorker(groupId), !restarted {
+                            restarted = true
+                            context.progress(
+                                StepProgress(message: "the channel worker was not running; restarted it"))
+                        }
+                    } else {
+                        context.progress(
+                            StepProgress(
+                                fraction: 1,
+                                message: "full sync: \(channel.keysDone) keys; the reverse direction is joining "
+                                    + "(\(channel.reverse?.message ?? "starting"))"))
+                    }
+                    try await Task.sleep(for: pollInterval)
+                    continue
+                }
+                let both = copiedOnce ? "" : "; both directions stream"
                 context.progress(StepProgress(fraction: 1, message: "full sync: \(channel.keysDone) keys\(lag)"))
-                return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)\(lag)")
+                return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)\(lag)\(both)")
             case .initializing:
                 if !ProcessControl.isAlive(channel.pid) {
                     try await sandbox.ensureRunning(sourceId)
@@ -110,6 +131,54 @@ extension LocalProvider {
                 message: "verification failed: \(report.summary); report: \(shown)")
         }
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
+    }
+
+    // MARK: - Write gate
+
+    /// Waits until no application write has reached the source for `required`: the forward direction of the
+    /// group's channel has carried no write (only the reverse direction's own, which it passes over) for that
+    /// long, and it is caught up. Ctrl-C ends the wait.
+    func checkNoSourceWrites(target targetId: String, required: Duration, _ context: StepContext, _ sandbox: Sandbox)
+        async throws -> StepOutcome
+    {
+        var quietSince: (writes: Int, pid: Int32?, at: ContinuousClock.Instant)?
+        let requiredText = formatSeconds(Int(required.seconds.rounded(.up)))
+        while true {
+            try context.checkInterrupted()
+            guard let (groupId, _, record) = try await liveChannel(targetId, context, sandbox),
+                record.channelPhase == ChannelStatus.Phase.streaming.rawValue
+                    || record.channelPhase == ChannelStatus.Phase.reconnecting.rawValue
+            else {
+                throw ProviderError(
+                    source: .local, code: "ChannelNotLive",
+                    message: "no live channel streams into \(targetId), so the source's writes cannot be counted; "
+                        + "see kvmove sandbox status, fix the channel, then apply again")
+            }
+            let now = ContinuousClock.now
+            let writes = record.applicationWrites ?? 0
+            if let since = quietSince, since.writes == writes, since.pid == record.pid {
+                let quiet = now - since.at
+                if quiet >= required, record.lagBytes == 0 {
+                    let carried = record.reverse.map {
+                        ", while \($0.applicationWrites) writes of the target's reached it"
+                    }
+                    return StepOutcome(
+                        summary: "no application write on the source for \(requiredText)\(carried ?? "") "
+                            + "(group \(groupId))")
+                }
+                context.progress(
+                    StepProgress(
+                        fraction: min(1, quiet.seconds / max(0.001, required.seconds)),
+                        message: "no application write on the source for \(formatSeconds(Int(quiet.seconds))) "
+                            + "of \(requiredText)" + (record.lagBytes == 0 ? "" : "; the channel is catching up")))
+            } else {
+                if quietSince != nil {
+                    context.progress(StepProgress(fraction: 0, message: "the source took application writes; waiting"))
+                }
+                quietSince = (writes, record.pid, now)
+            }
+            try await Task.sleep(for: pollInterval)
+        }
     }
 
     // MARK: - Idle gate

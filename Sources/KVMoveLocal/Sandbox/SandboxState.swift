@@ -195,6 +195,13 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     package var errorReplies: Int?
     /// Bytes read from the source and waiting in the spool file (beyond the memory buffer) for the target.
     package var spooledBytes: Int?
+    /// Application writes on the source carried to the target since the worker started (the source's
+    /// expiries count too: the stream carries them as `DEL`s), and blocks passed over as the reverse
+    /// direction's echoes.
+    package var applicationWrites: Int?
+    package var echoesSkipped: Int?
+    /// The reverse direction (target to source) of the two-way group, once it has joined.
+    package var reverse: DirectionRecord?
 
     package init(
         source: String,
@@ -214,6 +221,34 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
         self.keysDone = keysDone
         self.keysTotal = keysTotal
         self.message = message
+    }
+}
+
+/// One direction of a group's channel other than the forward one: the target's writes applied to the source.
+package struct DirectionRecord: Codable, Hashable, Sendable {
+    /// `connecting`, `streaming`, `reconnecting` or `failed`.
+    package var channelPhase: String
+    /// The target's replication offset of the last byte applied to the source (or passed over as an echo).
+    package var appliedOffset: Int64?
+    /// The target's `master_repl_offset` when the worker last looked.
+    package var sourceOffset: Int64?
+    package var lagBytes: Int64?
+    package var lagSeconds: Double?
+    package var opsPerSecond: Double?
+    /// Application writes on the target carried to the source since the worker started.
+    package var applicationWrites: Int
+    /// Blocks of the forward direction's passed over (not carried back).
+    package var echoesSkipped: Int
+    package var continues: Int
+    package var errorReplies: Int
+    package var message: String?
+
+    package init(channelPhase: String) {
+        self.channelPhase = channelPhase
+        applicationWrites = 0
+        echoesSkipped = 0
+        continues = 0
+        errorReplies = 0
     }
 }
 

@@ -44,6 +44,11 @@ package struct SandboxStatus: Codable, Hashable, Sendable {
         package var continues: Int? = nil
         package var errorReplies: Int? = nil
         package var spooledBytes: Int? = nil
+        /// Application writes carried from the source, and the reverse direction's blocks passed over.
+        package var applicationWrites: Int? = nil
+        package var echoesSkipped: Int? = nil
+        /// The reverse direction (the target's writes, applied to the source), once it has joined.
+        package var reverse: DirectionRecord? = nil
     }
 
     package var sandbox: String

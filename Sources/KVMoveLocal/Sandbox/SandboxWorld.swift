@@ -198,7 +198,8 @@ package struct SandboxWorld: Sendable {
                 lagSeconds: group.channel?.lagSeconds, opsPerSecond: group.channel?.opsPerSecond,
                 fullSyncETASeconds: group.channel?.fullSyncETASeconds, fullSyncs: group.channel?.fullSyncs,
                 continues: group.channel?.continues, errorReplies: group.channel?.errorReplies,
-                spooledBytes: group.channel?.spooledBytes
+                spooledBytes: group.channel?.spooledBytes, applicationWrites: group.channel?.applicationWrites,
+                echoesSkipped: group.channel?.echoesSkipped, reverse: group.channel?.reverse
             )
         }
         return SandboxStatus(

@@ -8,18 +8,19 @@ extension ChannelWorker {
     /// refuses `PSYNC`.
     struct ChannelService: Service {
         let worker: ChannelWorker
-        let live: ReplicaChannel
+        let live: TwoWayChannel
         let status: ChannelStatus
+        let reverseStatus: ChannelStatus
         let channel: ChannelRecord
         let outcome: ExitCodeBox
         let log: @Sendable (String) -> Void
 
         func run() async throws {
-            let stop = ChannelStop()
+            let stop = TwoWayChannel.Stop()
             do {
-                // SIGTERM: stop reading, apply what was read, and return once the target acknowledged it.
+                // SIGTERM: stop reading, apply what was read, and return once the members acknowledged it.
                 try await withGracefulShutdownHandler {
-                    try await live.run(status: status, stop: stop)
+                    try await live.run(forward: status, reverse: reverseStatus, stop: stop)
                 } onGracefulShutdown: {
                     stop.request()
                 }

@@ -15,9 +15,10 @@ import UnixSignals
 
 /// The background process behind a group's sync channel, as the cloud runs one per group.
 ///
-/// It runs the live one-way channel (``ReplicaChannel``): a replica of the source that applies the
-/// source's snapshot to the target and then every write of the command stream, continuing after cut
-/// connections and restarts from the checkpoint the target holds. The process is a supervised
+/// It runs the group's live two-way channel (``TwoWayChannel``): a replica of the source that applies the
+/// source's snapshot to the target and then every write of the command stream, and, once that full sync is
+/// done, a replica of the target that applies every write made on the target to the source; both continue
+/// after cut connections and restarts from the checkpoints the members hold. The process is a supervised
 /// `ServiceGroup` (swift-service-lifecycle) of three services:
 ///
 /// - the channel itself (or, for a source that refuses `PSYNC`, one ``ScanCopier`` copy, after which status
@@ -67,24 +68,28 @@ package struct ChannelWorker: Sendable {
         } catch {
             return await fail(error, channel, log: log)
         }
-        let live = ReplicaChannel(
+        let live = TwoWayChannel(
             source: endpoints.source, target: endpoints.target, name: groupId,
             options: ReplicaChannel.Options(
                 spoolDirectory: layout.groupDirectory(groupId).path,
                 // The sandbox's servers are local: the target can reach a relay here and load the snapshot itself.
                 relayHost: "127.0.0.1"))
         let status = ChannelStatus()
+        let reverseStatus = ChannelStatus()
         let outcome = ExitCodeBox()
         var logger = Logger(label: "kvmove.worker")
         logger.logLevel = .notice
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: ChannelService(
-                    worker: self, live: live, status: status, channel: channel, outcome: outcome, log: log),
+                    worker: self, live: live, status: status, reverseStatus: reverseStatus, channel: channel,
+                    outcome: outcome, log: log),
                 successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(
-                service: ChannelReporter(worker: self, status: status, source: endpoints.source),
+                service: ChannelReporter(
+                    worker: self, status: status, source: endpoints.source,
+                    reverse: (reverseStatus, endpoints.target)),
                 successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(
@@ -102,8 +107,11 @@ package struct ChannelWorker: Sendable {
             log("worker \(groupId): \(redacted("\(error)", channel))")
         }
         // The target's checkpoint is the truth: the file and the state end on it.
-        let applied = try? await live.appliedPosition()
-        await ChannelReporter(worker: self, status: status, source: endpoints.source).finish(applied: applied)
+        let applied = try? await live.forward.appliedPosition()
+        let reverseApplied = try? await live.reverse.appliedPosition()
+        await ChannelReporter(
+            worker: self, status: status, source: endpoints.source, reverse: (reverseStatus, endpoints.target)
+        ).finish(applied: applied, reverseApplied: reverseApplied)
         let code = outcome.value
         log("worker \(groupId): stopped (\(code == 0 ? "checkpoint saved" : "failed"))")
         return code

@@ -55,7 +55,20 @@ struct MigrationDecoder {
             .flatMap { decodeGroup($0) }
         var cutover: CutoverSpec? = CutoverSpec()
         if let entry = spec.entry("cutover") {
-            cutover = context.mapping(entry, path: "spec.cutover").flatMap { decodeCutover($0) }
+            let reader = context.mapping(entry, path: "spec.cutover")
+            cutover = reader.flatMap { decodeCutover($0) }
+            if provider == "aliyun", cutover?.requireNoSourceWritesSeconds != nil,
+                let gate = reader?.entry("requireNoSourceWrites")
+            {
+                // The cloud's channel writes to the source over a connection kvmove cannot see: no count of
+                // the application's writes alone exists there.
+                context.diagnostics.report(
+                    "spec.cutover.requireNoSourceWrites is not available with provider aliyun: the cloud's channel "
+                        + "writes the target's writes to the source, and kvmove cannot tell them from an "
+                        + "application's. Use requireIdleSource (no application connected) instead",
+                    at: gate.keyNode)
+                cutover = nil
+            }
         }
         var connection: ConnectionSpec?? = .some(nil)
         if let entry = spec.entry("connection") {
@@ -237,16 +250,21 @@ struct MigrationDecoder {
     }
 
     private mutating func decodeCutover(_ cutover: MappingReader) -> CutoverSpec? {
-        cutover.checkKeys(allowed: ["requireIdleSource", "maxLag"], diagnostics: &context.diagnostics)
+        cutover.checkKeys(
+            allowed: ["requireIdleSource", "requireNoSourceWrites", "maxLag"], diagnostics: &context.diagnostics)
         var result = CutoverSpec()
         var ok = true
-        if let entry = cutover.entry("requireIdleSource") {
-            if let idle = context.mapping(entry, path: "spec.cutover.requireIdleSource") {
-                idle.checkKeys(allowed: ["for"], diagnostics: &context.diagnostics)
-                if let forEntry = idle.required("for", diagnostics: &context.diagnostics),
-                    let seconds = positiveDuration(forEntry, path: "spec.cutover.requireIdleSource.for")
+        for (key, field) in [
+            ("requireIdleSource", \CutoverSpec.requireIdleSourceSeconds),
+            ("requireNoSourceWrites", \CutoverSpec.requireNoSourceWritesSeconds),
+        ] {
+            guard let entry = cutover.entry(key) else { continue }
+            if let gate = context.mapping(entry, path: "spec.cutover.\(key)") {
+                gate.checkKeys(allowed: ["for"], diagnostics: &context.diagnostics)
+                if let forEntry = gate.required("for", diagnostics: &context.diagnostics),
+                    let seconds = positiveDuration(forEntry, path: "spec.cutover.\(key).for")
                 {
-                    result.requireIdleSourceSeconds = seconds
+                    result[keyPath: field] = seconds
                 } else {
                     ok = false
                 }
