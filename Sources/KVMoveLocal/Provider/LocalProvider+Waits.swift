@@ -108,7 +108,16 @@ extension LocalProvider {
     ) async throws -> StepOutcome {
         let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
         let throttle = ProgressThrottle(every: .milliseconds(250))
-        let report = try await dataPlane.verify(options: Verifier.Options(ttlToleranceMilliseconds: tolerance)) {
+        // Keys that differ while the members are written are compared again once the channel has carried
+        // what was written on either side.
+        let live = try await liveChannel(targetId, context, sandbox)
+        let catchUp: (@Sendable () async throws -> Void)? = live.map { live in
+            let timeout = drainTimeout
+            return { try await Self.catchUp(live.channel, twoWay: live.record.reverse != nil, timeout: timeout) }
+        }
+        let report = try await dataPlane.verify(
+            options: Verifier.Options(ttlToleranceMilliseconds: tolerance), catchUp: catchUp
+        ) {
             done, total in
             guard throttle.shouldReport(done: done, total: total) else { return }
             context.progress(
@@ -131,6 +140,27 @@ extension LocalProvider {
                 message: "verification failed: \(report.summary); report: \(shown)")
         }
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
+    }
+
+    /// Waits until each direction of `channel` has carried what its side had written when called.
+    static func catchUp(_ channel: TwoWayChannel, twoWay: Bool, timeout: Duration) async throws {
+        let forward = ChannelLagProbe(channel.forward)
+        let reverse = twoWay ? ChannelLagProbe(channel.reverse) : nil
+        defer {
+            Task {
+                await forward.close()
+                await reverse?.close()
+            }
+        }
+        let goal = (source: try await forward.sourceOffset(), target: try await reverse?.sourceOffset())
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let sourceDone = (try await forward.appliedOffset() ?? -1) >= goal.source
+            var targetDone = true
+            if let target = goal.target { targetDone = (try await reverse?.appliedOffset() ?? -1) >= target }
+            if sourceDone && targetDone { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     // MARK: - Write gate

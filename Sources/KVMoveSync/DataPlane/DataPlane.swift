@@ -30,11 +30,15 @@ package struct DataPlane: Sendable {
     }
 
     /// Compares source and target key by key, both ways; `progress` counts keys scanned on either side.
+    ///
+    /// `catchUp` waits until the group's channel has carried everything written so far, before keys that
+    /// differed are compared again (``Verifier/run(progress:catchUp:)``).
     package func verify(
         options: Verifier.Options = Verifier.Options(),
+        catchUp: (@Sendable () async throws -> Void)? = nil,
         progress: @escaping @Sendable (_ keysDone: Int, _ keysTotal: Int) -> Void
     ) async throws -> VerificationReport {
-        try await Verifier(source: source, target: target, options: options).run(progress: progress)
+        try await Verifier(source: source, target: target, options: options).run(progress: progress, catchUp: catchUp)
     }
 
     /// Waits until the source has had no application connected for `required` (see ``SourceIdleGate``).
