@@ -165,9 +165,10 @@ extension LocalProvider {
 
     // MARK: - Write gate
 
-    /// Waits until no application write has reached the source for `required`: the forward direction of the
-    /// group's channel has carried no write (only the reverse direction's own, which it passes over) for that
-    /// long, and it is caught up. Ctrl-C ends the wait.
+    /// Waits until no application write has reached the source for `required`; Ctrl-C ends the wait.
+    ///
+    /// That is: the forward direction of the group's channel has carried no write (only the reverse
+    /// direction's own, which it passes over) for that long, and it is caught up.
     func checkNoSourceWrites(target targetId: String, required: Duration, _ context: StepContext, _ sandbox: Sandbox)
         async throws -> StepOutcome
     {

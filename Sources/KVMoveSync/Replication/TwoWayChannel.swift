@@ -85,8 +85,10 @@ package struct TwoWayChannel: Sendable {
         }
     }
 
-    /// Waits until the reverse direction may run: the forward direction streams, or the reverse direction
-    /// joined before (its checkpoint is in the source). False when a stop came first.
+    /// Waits until the reverse direction may run; false when a stop came first.
+    ///
+    /// It may run once the forward direction streams, or at once when it joined before (its checkpoint is
+    /// in the source).
     private func waitForJoin(_ forwardStatus: ChannelStatus, stop: Stop?) async throws -> Bool {
         var checked = false
         while true {
