@@ -304,7 +304,9 @@ extension LocalProvider {
                 let history =
                     counts.map {
                         " (this worker: \($0.fullSyncs ?? 0) full syncs, \($0.continues ?? 0) continues, "
-                            + "\($0.errorReplies ?? 0) error replies)"
+                            + "\($0.errorReplies ?? 0) error replies; application writes carried: "
+                            + "\($0.applicationWrites ?? 0) from the source"
+                            + ($0.reverse.map { ", \($0.applicationWrites) from the target" } ?? "") + ")"
                     } ?? ""
                 let both = goal.target.map { " and target offset \($0)" } ?? ""
                 return (channel, "; drained to source offset \(goal.source)\(both)\(history)")

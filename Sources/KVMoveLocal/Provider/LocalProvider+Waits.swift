@@ -53,7 +53,10 @@ extension LocalProvider {
                     try await Task.sleep(for: pollInterval)
                     continue
                 }
-                let both = copiedOnce ? "" : "; both directions stream"
+                let both =
+                    copiedOnce
+                    ? ""
+                    : "; both directions stream (target -> source: lag \(channel.reverse?.lagBytes ?? 0) bytes)"
                 context.progress(StepProgress(fraction: 1, message: "full sync: \(channel.keysDone) keys\(lag)"))
                 return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)\(lag)\(both)")
             case .initializing:
