@@ -225,23 +225,40 @@ struct Bench {
     /// Writes `total` SETs of 32-byte values to db 1 of the source with `redis-benchmark` (its own process, so kvmove's
     /// memory is measured alone): `connections` connections, pipelines of `pipeline`, keys drawn from 100,000.
     func load(total: Int, connections: Int = 2, pipeline: Int = 1000) async throws -> Double {
+        let process = try loadProcess(
+            on: source, total: total, connections: connections, pipeline: pipeline, command: ["-t", "set", "-d", "32"])
+        let start = ContinuousClock.now
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+        try check(process)
+        return seconds(start.duration(to: .now))
+    }
+
+    /// A `redis-benchmark` process, not started, that sends `total` commands to db 1 of `server`: `command` is
+    /// either its own test (`-t set -d 32`) or a command line of its own, in which `__rand_int__` stands for a key
+    /// number drawn from 100,000.
+    func loadProcess(on server: Server, total: Int, connections: Int, pipeline: Int, command: [String]) throws
+        -> Process
+    {
         let process = Process()
         process.executableURL = URL(
             fileURLWithPath: Server.redisServerPath().replacingOccurrences(
                 of: "redis-server", with: "redis-benchmark"))
-        process.arguments = [
-            "-h", "127.0.0.1", "-p", "\(source.port)", "-a", source.password, "-t", "set", "-n", "\(total)",
-            "-P", "\(pipeline)", "-c", "\(connections)", "-r", "100000", "-d", "32", "--dbnum", "1", "-q",
-        ]
+        process.arguments =
+            [
+                "-h", "127.0.0.1", "-p", "\(server.port)", "-a", server.password, "-n", "\(total)",
+                "-P", "\(pipeline)", "-c", "\(connections)", "-r", "100000", "--dbnum", "1", "-q",
+            ] + command
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        let start = ContinuousClock.now
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(1)) }
+        return process
+    }
+
+    /// Throws when a `redis-benchmark` process did not succeed.
+    func check(_ process: Process) throws {
         guard process.terminationStatus == 0 else {
             throw BenchFailure("redis-benchmark exited with \(process.terminationStatus)")
         }
-        return seconds(start.duration(to: .now))
     }
 
     /// Applied writes per second under a pipelined load: kvmove's channel, then a native replica.
@@ -291,14 +308,24 @@ struct Bench {
     /// Every millisecond the writer sends `rate / 1000` SETs (to db 1) and one `PUBLISH kvmove-lag <now>`; both kvmove and
     /// a native replica carry the `PUBLISH` to the target's subscribers, which note when each stamp arrives.
     func lagSamples(rate: Int, duration: Duration) async throws -> [Double] {
+        try await lagSamples(
+            from: source, to: target, keyPrefix: "l:", pubSubChannel: "kvmove-lag", rate: rate, duration: duration)
+    }
+
+    /// Lag from `writer` to `reader`: every millisecond `rate / 1000` SETs of `keyPrefix` keys (to db 1) on `writer`
+    /// and one `PUBLISH <pubSubChannel> <now>`; a subscriber on `reader` notes when each stamp arrives.
+    func lagSamples(
+        from writer: Server, to reader: Server, keyPrefix: String, pubSubChannel: String, rate: Int, duration: Duration
+    ) async throws -> [Double] {
         let probe = LagProbe()
-        let configuration = RESPConnection.Configuration(port: target.port, password: Secret(target.password))
+        let configuration = RESPConnection.Configuration(port: reader.port, password: Secret(reader.password))
         let perTick = max(1, rate / 1000)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await RESPStreamConnection.with(configuration) { stream in
                     try await stream.write([
-                        RESPCommand("AUTH", RESPArgument(target.password)), RESPCommand("SUBSCRIBE", "kvmove-lag"),
+                        RESPCommand("AUTH", RESPArgument(reader.password)),
+                        RESPCommand("SUBSCRIBE", RESPArgument(pubSubChannel)),
                     ])
                     var reader = PubSubReader()
                     for try await chunk in stream.inbound {
@@ -315,25 +342,47 @@ struct Bench {
                 }
             }
             try await waitUntil("the subscriber") { probe.subscribed.load(ordering: .acquiring) }
-            let writer = try await RESPConnection.connect(
-                .init(port: source.port, password: Secret(source.password), database: 1))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let ticks = Int(seconds(duration) * 1000)
-            for tick in 0..<ticks {
-                try await clock.sleep(until: start + .milliseconds(tick))
+            _ = try await steadyWrites(on: writer, duration: duration) { tick in
                 var commands: [RESPCommand] = []
                 for index in 0..<perTick {
-                    commands.append(RESPCommand("SET", RESPArgument("l:\((tick * perTick + index) % 10_000)"), "x"))
+                    commands.append(
+                        RESPCommand("SET", RESPArgument("\(keyPrefix)\((tick * perTick + index) % 10_000)"), "x"))
                 }
-                commands.append(RESPCommand("PUBLISH", "kvmove-lag", RESPArgument(String(monotonicNanoseconds()))))
-                _ = try await writer.pipeline(commands)
+                commands.append(
+                    RESPCommand("PUBLISH", RESPArgument(pubSubChannel), RESPArgument(String(monotonicNanoseconds()))))
+                return commands
             }
-            await writer.close()
             try await Task.sleep(for: .milliseconds(500))
             group.cancelAll()
         }
         return probe.samples.withLock { $0 }.sorted()
+    }
+
+    /// Sends `commands(tick)` to db 1 of `server` as one pipeline every `interval` for `duration` (catching up
+    /// on ticks it is late for); returns how many commands went out and the seconds it took.
+    func steadyWrites(
+        on server: Server, duration: Duration, interval: Duration = .milliseconds(1),
+        _ commands: (Int) -> [RESPCommand]
+    ) async throws -> (commands: Int, seconds: Double) {
+        let writer = try await RESPConnection.connect(
+            .init(port: server.port, password: Secret(server.password), database: 1))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let ticks = Int((seconds(duration) / seconds(interval)).rounded())
+        var sent = 0
+        for tick in 0..<ticks {
+            try await clock.sleep(until: start + interval * tick)
+            let batch = commands(tick)
+            let replies = try await writer.pipeline(batch)
+            if let error = replies.compactMap(\.serverError).first {
+                await writer.close()
+                throw BenchFailure("a steady write failed on \(server.port): \(error)")
+            }
+            sent += batch.count
+        }
+        let elapsed = seconds(start.duration(to: .now))
+        await writer.close()
+        return (sent, elapsed)
     }
 
     /// Lag p50/p99/max at a steady write rate: kvmove's channel, then a native replica, measured the same way.

@@ -11,21 +11,23 @@ import KVMoveSync
 //   fullsync  kvmove's channel full sync (PSYNC, RDB → RESTORE) vs native REPLICAOF;
 //   stream    applied writes/s under a pipelined SET load on the source, kvmove's channel vs a native replica;
 //   lag       replication lag p50/p99 at a steady write rate (PUBLISH stamps seen by a subscriber on the target);
+//   twoway    the two-way channel with both sides written at once (disjoint keys): lag each way against a native
+//             replica, a pipelined and a steady INCR load on both sides, and INFO commandstats of both servers;
 //   verify    kvmove's verifier, every key both ways;
 //   ceiling   the target's own RESTORE rate with prepared payloads (nothing else running), for reference.
 // kvmove's own peak memory is read from /proc/self/status (VmHWM), reset before each phase. Each metric is
 // printed per run and as the median of the runs.
 //
-// Usage: kvmove-bench [--keys N] [--value-bytes B] [--phases restore,fullsync,stream,lag,verify] [--runs R]
-//                     [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--batch-commands N]
-//                     [--memory-buffer-mib M] [--markdown]
+// Usage: kvmove-bench [--keys N] [--value-bytes B] [--phases restore,fullsync,stream,lag,twoway,verify] [--runs R]
+//                     [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--twoway-writes W] [--twoway-rate R]
+//                     [--twoway-seconds S] [--batch-commands N] [--memory-buffer-mib M] [--markdown]
 
 struct Arguments {
-    static let allPhases = ["restore", "fullsync", "stream", "lag", "verify", "ceiling"]
+    static let allPhases = ["restore", "fullsync", "stream", "lag", "twoway", "verify", "ceiling"]
     static let usage =
         "usage: kvmove-bench [--keys N] [--value-bytes B] [--phases \(allPhases.joined(separator: ","))] "
-        + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--batch-commands N] "
-        + "[--memory-buffer-mib M] [--markdown]\n"
+        + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--twoway-writes W] [--twoway-rate R] "
+        + "[--twoway-seconds S] [--batch-commands N] [--memory-buffer-mib M] [--markdown]\n"
 
     var keys = 1_000_000
     var valueBytes = 100
@@ -34,6 +36,10 @@ struct Arguments {
     var streamWrites = 2_000_000
     var lagRate = 5000
     var lagSeconds = 10.0
+    /// The two-way phase: INCRs per side of its pipelined load, and the rate and seconds of its steady load.
+    var twoWayWrites = 1_000_000
+    var twoWayRate = 50_000
+    var twoWaySeconds = 10.0
     var markdown = false
     /// As the sandbox runs it: full syncs relayed to the target (its servers are local).
     var channelOptions = ReplicaChannel.Options(relayHost: "127.0.0.1")
@@ -49,6 +55,9 @@ struct Arguments {
             case "--stream-writes": streamWrites = Int(iterator.next() ?? "") ?? streamWrites
             case "--lag-rate": lagRate = Int(iterator.next() ?? "") ?? lagRate
             case "--lag-seconds": lagSeconds = Double(iterator.next() ?? "") ?? lagSeconds
+            case "--twoway-writes": twoWayWrites = Int(iterator.next() ?? "") ?? twoWayWrites
+            case "--twoway-rate": twoWayRate = Int(iterator.next() ?? "") ?? twoWayRate
+            case "--twoway-seconds": twoWaySeconds = Double(iterator.next() ?? "") ?? twoWaySeconds
             case "--markdown": markdown = true
             case "--batch-commands":
                 channelOptions.batchCommands = Int(iterator.next() ?? "") ?? channelOptions.batchCommands
@@ -107,6 +116,13 @@ do {
             case "lag":
                 try await bench.lag(results, rate: arguments.lagRate, duration: .seconds(arguments.lagSeconds))
                 try await bench.cleanSource()
+            case "twoway":
+                try await bench.twoWay(
+                    results,
+                    load: TwoWayLoad(
+                        lagRate: arguments.lagRate, lagDuration: .seconds(arguments.lagSeconds),
+                        pipelinedWrites: arguments.twoWayWrites, steadyRate: arguments.twoWayRate,
+                        steadyDuration: .seconds(arguments.twoWaySeconds)))
             case "verify":
                 try await bench.flushTarget()
                 _ = try await ScanCopier(source: source.endpoint, target: target.endpoint).run { _ in }
@@ -135,6 +151,10 @@ let cores = ProcessInfo.processInfo.activeProcessorCount
 let header =
     "\(arguments.keys) keys × \(arguments.valueBytes) B, \(cores) cores, \(arguments.runs) run(s); "
     + "stream load \(arguments.streamWrites) SETs; lag at \(arguments.lagRate) writes/s for \(arguments.lagSeconds) s; "
+    + (arguments.phases.contains("twoway")
+        ? "two-way: \(arguments.twoWayWrites) pipelined INCRs each side, then \(arguments.twoWayRate) INCRs/s each side "
+            + "for \(arguments.twoWaySeconds) s; "
+        : "")
     + "baseline RSS \(format(baseline)) MiB"
 if arguments.markdown {
     let runColumns = (1...arguments.runs).map { "run \($0)" }
