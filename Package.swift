@@ -53,6 +53,7 @@ let package = Package(
             name: "KVMoveLocal",
             dependencies: [
                 "KVMoveCore", "KVMoveRESP", "KVMoveSecret", "KVMoveSync",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -90,6 +90,13 @@ enum SandboxStatusRenderer {
                 String(reverse.echoesSkipped),
             ])
             if let message = reverse.message { messages += "\(group.id) (\(target) -> \(source)): \(message)\n" }
+            if let count = group.conflictCount, count > 0 {
+                let keys = (group.conflictKeys ?? []).prefix(5).joined(separator: ", ")
+                messages +=
+                    "\(group.id): \(count) key\(count == 1 ? " was" : "s were") written on both members before either "
+                    + "saw the other's write (a conflict the group does not merge; verification compares them): "
+                    + keys + (count > 5 ? ", …" : "") + "\n"
+            }
         }
         return "\n" + table(rows) + messages
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KVMoveCore
 import KVMoveSync
+import NIOCore
 import Synchronization
 
 extension LocalProvider {
@@ -116,10 +117,25 @@ extension LocalProvider {
         let live = try await liveChannel(targetId, context, sandbox)
         let catchUp: (@Sendable () async throws -> Void)? = live.map { live in
             let timeout = drainTimeout
-            return { try await Self.catchUp(live.channel, twoWay: live.record.reverse != nil, timeout: timeout) }
+            let store = sandbox.store
+            return {
+                try await Self.catchUp(
+                    live.channel, twoWay: live.record.reverse != nil, timeout: timeout, reported: (store, live.groupId))
+            }
+        }
+        // Which keys the channel found written on both members, as the worker last reported them (asked for
+        // the keys that still differ, after the catch-up).
+        let layout = sandbox.layout
+        let groupId = live?.groupId
+        let writtenOnBothSides: @Sendable (Int, ByteBuffer) -> Bool = { database, key in
+            let record = groupId.flatMap { try? SandboxStore(layout: layout).read().group($0)?.channel }
+            let hex = ConflictKeyRecord(database: database, bytes: Array(key.readableBytesView), printable: "").keyHex
+            return (record?.conflictKeys ?? []).contains { $0.database == database && $0.keyHex == hex }
         }
         let report = try await dataPlane.verify(
-            options: Verifier.Options(ttlToleranceMilliseconds: tolerance), catchUp: catchUp
+            options: Verifier.Options(
+                ttlToleranceMilliseconds: tolerance, writtenOnBothSides: live == nil ? nil : writtenOnBothSides),
+            catchUp: catchUp
         ) {
             done, total in
             guard throttle.shouldReport(done: done, total: total) else { return }
@@ -145,8 +161,11 @@ extension LocalProvider {
         return StepOutcome(summary: "\(report.summary); report: \(shown)")
     }
 
-    /// Waits until each direction of `channel` has carried what its side had written when called.
-    static func catchUp(_ channel: TwoWayChannel, twoWay: Bool, timeout: Duration) async throws {
+    /// Waits until each direction of `channel` has carried what its side had written when called, and the
+    /// worker has reported that much (its report carries the keys written on both members up to there).
+    static func catchUp(
+        _ channel: TwoWayChannel, twoWay: Bool, timeout: Duration, reported: (store: SandboxStore, groupId: String)
+    ) async throws {
         let forward = ChannelLagProbe(channel.forward)
         let reverse = twoWay ? ChannelLagProbe(channel.reverse) : nil
         defer {
@@ -161,7 +180,11 @@ extension LocalProvider {
             let sourceDone = (try await forward.appliedOffset() ?? -1) >= goal.source
             var targetDone = true
             if let target = goal.target { targetDone = (try await reverse?.appliedOffset() ?? -1) >= target }
-            if sourceDone && targetDone { return }
+            let record = try? reported.store.read().group(reported.groupId)?.channel
+            let reportedDone =
+                (record?.appliedOffset ?? -1) >= goal.source
+                && goal.target.map { (record?.reverse?.appliedOffset ?? -1) >= $0 } ?? true
+            if sourceDone && targetDone && reportedDone { return }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

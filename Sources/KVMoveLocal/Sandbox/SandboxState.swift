@@ -202,6 +202,10 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     package var echoesSkipped: Int?
     /// The reverse direction (target to source) of the two-way group, once it has joined.
     package var reverse: DirectionRecord?
+    /// Keys the applications wrote on both members before either saw the other's write (a conflict the
+    /// group does not merge), as this worker found them: how many, and the first of them.
+    package var conflictCount: Int?
+    package var conflictKeys: [ConflictKeyRecord]?
 
     package init(
         source: String,
@@ -221,6 +225,20 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
         self.keysDone = keysDone
         self.keysTotal = keysTotal
         self.message = message
+    }
+}
+
+/// A key written on both members of a group: its database, its bytes (hex) and a printable form.
+package struct ConflictKeyRecord: Codable, Hashable, Sendable {
+    package var database: Int
+    package var keyHex: String
+    package var key: String
+
+    package init(database: Int, bytes: [UInt8], printable: String) {
+        self.database = database
+        keyHex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            .joined()
+        key = printable
     }
 }
 

@@ -49,6 +49,9 @@ package struct SandboxStatus: Codable, Hashable, Sendable {
         package var echoesSkipped: Int? = nil
         /// The reverse direction (the target's writes, applied to the source), once it has joined.
         package var reverse: DirectionRecord? = nil
+        /// Keys the applications wrote on both members before either saw the other's write, and the first.
+        package var conflictCount: Int? = nil
+        package var conflictKeys: [String]? = nil
     }
 
     package var sandbox: String

@@ -199,7 +199,9 @@ package struct SandboxWorld: Sendable {
                 fullSyncETASeconds: group.channel?.fullSyncETASeconds, fullSyncs: group.channel?.fullSyncs,
                 continues: group.channel?.continues, errorReplies: group.channel?.errorReplies,
                 spooledBytes: group.channel?.spooledBytes, applicationWrites: group.channel?.applicationWrites,
-                echoesSkipped: group.channel?.echoesSkipped, reverse: group.channel?.reverse
+                echoesSkipped: group.channel?.echoesSkipped, reverse: group.channel?.reverse,
+                conflictCount: group.channel?.conflictCount,
+                conflictKeys: group.channel?.conflictKeys?.map { "db\($0.database) \($0.key)" }
             )
         }
         return SandboxStatus(

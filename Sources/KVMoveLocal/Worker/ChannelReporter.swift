@@ -2,6 +2,7 @@ import Foundation
 import KVMoveCore
 import KVMoveRESP
 import KVMoveSync
+import NIOCore
 import ServiceLifecycle
 
 /// Writes a live channel's status to the sandbox state and its position to the checkpoint file.
@@ -17,6 +18,8 @@ struct ChannelReporter: Service {
     let source: RedisEndpoint
     /// The reverse direction of a two-way group: its status, and the target it reads.
     let reverse: (status: ChannelStatus, target: RedisEndpoint)?
+    /// The group's ledger of keys written on both members.
+    let ledger: WriteLedger?
 
     /// What one sample measured beyond the channel's own status.
     struct Sample {
@@ -161,6 +164,14 @@ struct ChannelReporter: Service {
             channel.spooledBytes = snapshot.spooledBytes
             channel.applicationWrites = snapshot.applicationWrites
             channel.echoesSkipped = snapshot.echoesSkipped
+            if let conflicts = ledger?.conflicts, conflicts.count > 0 {
+                channel.conflictCount = conflicts.count
+                channel.conflictKeys = conflicts.keys.map {
+                    ConflictKeyRecord(
+                        database: $0.database, bytes: Array($0.key.readableBytesView),
+                        printable: KeyText.printable($0.key))
+                }
+            }
             if let reverse, reverse.snapshot.phase != .connecting || channel.reverse != nil {
                 channel.reverse = Self.direction(reverse.snapshot, reverse.sample, stopped: stopped) {
                     worker.redacted($0, channel)

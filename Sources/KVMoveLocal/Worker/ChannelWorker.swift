@@ -89,7 +89,7 @@ package struct ChannelWorker: Sendable {
             .init(
                 service: ChannelReporter(
                     worker: self, status: status, source: endpoints.source,
-                    reverse: (reverseStatus, endpoints.target)),
+                    reverse: (reverseStatus, endpoints.target), ledger: live.ledger),
                 successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(
@@ -110,7 +110,8 @@ package struct ChannelWorker: Sendable {
         let applied = try? await live.forward.appliedPosition()
         let reverseApplied = try? await live.reverse.appliedPosition()
         await ChannelReporter(
-            worker: self, status: status, source: endpoints.source, reverse: (reverseStatus, endpoints.target)
+            worker: self, status: status, source: endpoints.source, reverse: (reverseStatus, endpoints.target),
+            ledger: live.ledger
         ).finish(applied: applied, reverseApplied: reverseApplied)
         let code = outcome.value
         log("worker \(groupId): stopped (\(code == 0 ? "checkpoint saved" : "failed"))")

@@ -59,6 +59,9 @@ extension ReplicaChannel {
         var transactionIsEcho = false
         /// Blocks and lone commands of the peer's that were passed over and not yet counted in the status.
         var echoes = 0
+        /// Keys the open transaction writes, and the peer's position its checkpoint says (for the ledger).
+        var transactionKeys: [WriteLedger.Key] = []
+        var transactionPeerOffset: Int64?
         let peerKey: [UInt8]?
 
         init(
@@ -369,6 +372,8 @@ extension ReplicaChannel {
                 transactionBytes = pendingBytes
                 transactionWrites = pendingWrites
                 transactionIsEcho = false
+                transactionKeys.removeAll()
+                transactionPeerOffset = nil
                 return
             }
             if frame.isCommand("EXEC") {
@@ -381,6 +386,11 @@ extension ReplicaChannel {
                     pendingBytes = transactionBytes
                     pendingWrites = transactionWrites
                     echoes += 1
+                    if let ledger = channel.options.ledger, let offset = transactionPeerOffset {
+                        ledger.ledger.peerApplied(ledger.side, offset: offset)
+                    }
+                } else if let ledger = channel.options.ledger {
+                    ledger.ledger.wrote(ledger.side, keys: transactionKeys, offset: pendingEnd)
                 }
                 return
             }
@@ -390,6 +400,15 @@ extension ReplicaChannel {
                 // The peer's checkpoint: the block it is in came through the peer (a lone one is its batch of
                 // no-ops). It is never carried back.
                 if inTransaction { transactionIsEcho = true } else { echoes += 1 }
+                if let ledger = channel.options.ledger,
+                    let offset = ReplicationPosition(markerText: String(buffer: frame.arguments[2]))?.offset
+                {
+                    if inTransaction {
+                        transactionPeerOffset = offset
+                    } else {
+                        ledger.ledger.peerApplied(ledger.side, offset: offset)
+                    }
+                }
                 return
             }
             if frame.isCommand("REPLCONF") {
@@ -408,6 +427,14 @@ extension ReplicaChannel {
                 database = db
             } else {
                 pendingWrites += 1
+                if let ledger = channel.options.ledger {
+                    let keys = WriteLedger.keys(of: frame, database: database)
+                    if inTransaction {
+                        transactionKeys.append(contentsOf: keys)
+                    } else {
+                        ledger.ledger.wrote(ledger.side, keys: keys, offset: pendingEnd)
+                    }
+                }
             }
             var arguments: [RESPArgument] = []
             arguments.reserveCapacity(frame.arguments.count - 1)

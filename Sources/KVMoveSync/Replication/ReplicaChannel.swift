@@ -75,6 +75,8 @@ package struct ReplicaChannel: Sendable {
         package var streamOnly: Bool
         /// Bytes of the peer's echoes after which the position is checkpointed even without writes of its own.
         package var echoCheckpointBytes: Int
+        /// The ledger of a two-way group's application writes, and which direction this channel is in it.
+        package var ledger: (ledger: WriteLedger, side: WriteLedger.Side)?
 
         /// Creates options; the defaults suit most datasets.
         package init(

@@ -17,6 +17,8 @@
 package struct TwoWayChannel: Sendable {
     package var forward: ReplicaChannel
     package var reverse: ReplicaChannel
+    /// Which keys were written on both members before either saw the other's write (``WriteLedger``).
+    package let ledger: WriteLedger
 
     /// The reverse direction's name for a group's channel `name`: its checkpoint key in the source is
     /// `__kvmove:sync:<name>:reverse`.
@@ -31,7 +33,11 @@ package struct TwoWayChannel: Sendable {
         var forwardOptions = options
         forwardOptions.peerName = reverseName
         forwardOptions.streamOnly = false
+        let ledger = WriteLedger()
+        self.ledger = ledger
+        forwardOptions.ledger = (ledger, .forward)
         var reverseOptions = options
+        reverseOptions.ledger = (ledger, .reverse)
         reverseOptions.peerName = name
         reverseOptions.streamOnly = true
         reverseOptions.relayHost = nil

@@ -275,6 +275,8 @@ struct LiveChannelJourneyTests {
                 target: try f.world.sandbox.endpoint(try f.record(target))
             ).run { _, _ in }
             #expect(report.passed, "\(report.summary)")
+            // The pods wrote disjoint keys, on one member at a time: no key was written on both.
+            #expect(try await f.world.status().groups.first?.conflictCount == nil)
             // A second wave of pods writes on the target through the cutover.
             let wave = (4..<8).map(Pod.init)
             let waveRunning = wave.map { pod in Task { try await pod.run(f, startingOn: target) } }

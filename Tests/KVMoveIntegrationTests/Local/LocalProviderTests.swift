@@ -277,6 +277,8 @@ struct LocalProviderTests {
             let report = try #require(message.components(separatedBy: "; report: ").last)
             let text = try String(contentsOfFile: report, encoding: .utf8)
             #expect(text.contains("written-on-both"))
+            // The channel saw the key written on both members, and the report says so.
+            #expect(message.contains("1 of them was written on both members"), "\(message)")
             let observed = try await f.observe(specs[0])
             #expect(observed.verification?.passed == false)
             #expect(try await f.observe(specs[1]).verification?.passed == true)
@@ -334,7 +336,9 @@ struct LocalProviderTests {
             // The CLI shows status without a password, and credentials only when asked.
             (code, output) = try await f.runKvmove(["sandbox", "status", "--sandbox", f.layout.root.path])
             #expect(code == 0 && output.contains("synchronized") && !output.contains(password), "\(output)")
-            (code, output) = try await f.runKvmove(["sandbox", "credentials", "users-old", "--sandbox", f.layout.root.path])
+            (code, output) = try await f.runKvmove([
+                "sandbox", "credentials", "users-old", "--sandbox", f.layout.root.path,
+            ])
             let port = try f.record("r-new0002").port
             #expect(output == "redis://default:\(password)@127.0.0.1:\(port)\n")
             // The URL works as the README shows it: redis-cli -u "$(kvmove sandbox credentials …)".

@@ -385,4 +385,60 @@ struct TwoWayChannelTests {
             await onTarget.close()
         }
     }
+
+    @Test("keys written on both members before either saw the other's write are named; one-sided writes are not")
+    func conflictsAreNamed() async throws {
+        try await RedisServerFixture.with(arguments: Self.memberArguments) { source in
+            try await RedisServerFixture.with(arguments: Self.memberArguments) { target in
+                var running = Running(Self.channel(source, target))
+                try await running.waitStreaming()
+                let onSource = try await source.connect(clientName: "app")
+                let onTarget = try await target.connect(clientName: "app")
+                // One after the other, each seen by the other member first: no conflict.
+                _ = try await onSource.send(RESPCommand("SET", "turns", "source"))
+                try await Self.waitBothCaughtUp(source, target, running)
+                _ = try await onTarget.send(RESPCommand("SET", "turns", "target"))
+                _ = try await onTarget.send(RESPCommand("SET", "only-target", "1"))
+                _ = try await onSource.send(RESPCommand("SET", "only-source", "1"))
+                try await Self.waitBothCaughtUp(source, target, running)
+                // With the channel away, the same keys are written on both members; each also deletes a key the
+                // other member wrote before (and it had received).
+                await running.kill()
+                for (connection, side) in [(onSource, "source"), (onTarget, "target")] {
+                    _ = try await connection.send(RESPCommand("SET", "both", RESPArgument(side)))
+                    _ = try await connection.send(RESPCommand("INCR", "both-counter"))
+                    _ = try await connection.send(
+                        RESPCommand("DEL", RESPArgument("only-\(side == "source" ? "target" : "source")")))
+                }
+                running = Running(Self.channel(source, target))
+                try await running.waitStreaming()
+                try await Self.waitBothCaughtUp(source, target, running)
+                let ledger = running.channel.ledger
+                let named = Set(ledger.conflicts.keys.map { String(buffer: $0.key) })
+                // Each member deleting a key the other wrote long before is no conflict: it had seen that write.
+                #expect(named == ["both", "both-counter"], "\(named)")
+                #expect(!ledger.conflicts.incomplete)
+                // The group does not merge: "both" ends swapped; the counters add up; verification names it.
+                #expect(try await onSource.send(RESPCommand("GET", "both")).string == "target")
+                #expect(try await onTarget.send(RESPCommand("GET", "both")).string == "source")
+                #expect(try await onSource.send(RESPCommand("GET", "both-counter")).int == 2)
+                #expect(try await onTarget.send(RESPCommand("GET", "both-counter")).int == 2)
+                let report = try await Verifier(
+                    source: source.endpoint, target: target.endpoint,
+                    options: Verifier.Options(
+                        recheckRounds: 1, recheckDelay: .milliseconds(100),
+                        writtenOnBothSides: { database, key in
+                            ledger.isConflict(WriteLedger.Key(database: database, key: key))
+                        })
+                ).run { _, _ in }
+                #expect(!report.passed)
+                #expect(report.mismatches.map(\.key) == ["both"], "\(report.mismatches)")
+                #expect(report.mismatches.first?.writtenOnBothSides == true)
+                #expect(report.summary.contains("written on both members"), "\(report.summary)")
+                await onSource.close()
+                await onTarget.close()
+                try await running.finish()
+            }
+        }
+    }
 }
