@@ -35,7 +35,8 @@ extension Bench {
     /// the other, on one run of the channel: lag (SETs and `PUBLISH` stamps on each side, a subscriber on the
     /// other), a pipelined `INCR` load on both sides (`redis-benchmark`), and a steady `INCR` load on both sides.
     /// Around the two `INCR` loads, `INFO commandstats` of both servers counts what each write cost on the other
-    /// side. The native baseline is a replica (`REPLICAOF`) of the source, measured with the same lag test while
+    /// side; after the stop, the channel's write ledger should name no key written on both members (the keys are
+    /// disjoint). The native baseline is a replica (`REPLICAOF`) of the source, measured with the same lag test while
     /// its own clients write `b:*` into it (`replica-read-only no`), so each server takes the same load.
     func twoWay(_ results: Results, load: TwoWayLoad) async throws {
         try await prepareTwoWay()
@@ -86,6 +87,10 @@ extension Bench {
             results.record("two-way: kvmove peak RSS MiB (both directions), steady load", steadyPeak)
             results.record("two-way: forward spooled MiB", Double(after.forward.spooledBytesTotal) / 1_048_576)
             results.record("two-way: reverse spooled MiB", Double(after.reverse.spooledBytesTotal) / 1_048_576)
+            // The keys are disjoint: the ledger should find no key written on both members.
+            let ledger = channel.ledger.conflicts
+            results.record("two-way: keys the ledger found written on both members", Double(ledger.count))
+            results.record("two-way: ledger full, entries dropped (1 yes, 0 no)", ledger.incomplete ? 1 : 0)
             results.record("two-way: forward sessions continued (reconnects)", Double(after.forward.continues))
             results.record("two-way: reverse sessions continued (reconnects)", Double(after.reverse.continues))
             guard after.forward.fullSyncs == 1, after.reverse.fullSyncs == 0,
