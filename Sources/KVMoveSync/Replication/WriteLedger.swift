@@ -41,19 +41,38 @@ package final class WriteLedger: Sendable {
     /// Conflicting keys listed at most (all are counted).
     package static let listed = 1000
 
+    /// One direction's writes: the last offset per key (by a 64-bit hash of database and key, so an entry
+    /// holds no copy of the key), in the order written for pruning.
     private struct Direction {
-        var lastWrite: [Key: Int64] = [:]
-        var order: [(offset: Int64, key: Key)] = []
+        var lastWrite: [Int: Int64] = [:]
+        var order: [(offset: Int64, hash: Int)] = []
         var orderStart = 0
         /// The other direction's position applied on this direction's source, as last seen in its stream.
         var peerApplied: Int64 = -1
+
+        mutating func prune(upTo offset: Int64) {
+            while orderStart < order.count, order[orderStart].offset <= offset { dropOldest() }
+            compact()
+        }
+
+        mutating func dropOldest() {
+            let (old, hash) = order[orderStart]
+            orderStart += 1
+            if lastWrite[hash] == old { lastWrite[hash] = nil }
+        }
+
+        mutating func compact() {
+            if orderStart > 4096, orderStart * 2 > order.count {
+                order.removeFirst(orderStart)
+                orderStart = 0
+            }
+        }
     }
 
     private struct State {
         var directions = [Direction(), Direction()]
         var conflicts: [Key] = []
-        var conflictSet: Set<Key> = []
-        var conflictCount = 0
+        var conflictHashes: Set<Int> = []
         var incomplete = false
     }
 
@@ -64,13 +83,22 @@ package final class WriteLedger: Sendable {
         self.capacity = capacity
     }
 
+    /// The hash a key is kept under (the process's own seed: the ledger is never stored).
+    static func hash(_ key: Key) -> Int {
+        var hasher = Hasher()
+        hasher.combine(key.database)
+        key.key.withUnsafeReadableBytes { hasher.combine(bytes: $0) }
+        return hasher.finalize()
+    }
+
     /// Records that `side`'s stream passed over a block of the other direction that had applied the other
     /// member's stream up to `offset`.
     package func peerApplied(_ side: Side, offset: Int64) {
         state.withLock { state in
-            state.directions[side.rawValue].peerApplied = max(state.directions[side.rawValue].peerApplied, offset)
+            let seen = max(state.directions[side.rawValue].peerApplied, offset)
+            state.directions[side.rawValue].peerApplied = seen
             // Entries of the other direction at or below it cannot conflict with later writes here.
-            Self.prune(&state.directions[side.other.rawValue], upTo: state.directions[side.rawValue].peerApplied)
+            state.directions[side.other.rawValue].prune(upTo: seen)
         }
     }
 
@@ -78,29 +106,27 @@ package final class WriteLedger: Sendable {
     @discardableResult
     package func wrote(_ side: Side, keys: [Key], offset: Int64) -> [Key] {
         guard !keys.isEmpty else { return [] }
+        let hashes = keys.map(Self.hash)
         return state.withLock { state in
             let seen = state.directions[side.rawValue].peerApplied
             var found: [Key] = []
-            for key in keys {
-                if let other = state.directions[side.other.rawValue].lastWrite[key], other > seen {
+            for (key, hash) in zip(keys, hashes) {
+                if let other = state.directions[side.other.rawValue].lastWrite[hash], other > seen {
                     found.append(key)
-                    if state.conflictSet.insert(key).inserted {
-                        state.conflictCount += 1
-                        if state.conflicts.count < Self.listed { state.conflicts.append(key) }
+                    if state.conflictHashes.insert(hash).inserted, state.conflicts.count < Self.listed {
+                        // A copy: the key may be a slice of a large read buffer.
+                        state.conflicts.append(
+                            Key(database: key.database, key: ByteBuffer(bytes: key.key.readableBytesView)))
                     }
                 }
-                state.directions[side.rawValue].lastWrite[key] = offset
-                state.directions[side.rawValue].order.append((offset, key))
+                state.directions[side.rawValue].lastWrite[hash] = offset
+                state.directions[side.rawValue].order.append((offset, hash))
             }
-            var direction = state.directions[side.rawValue]
-            while direction.order.count - direction.orderStart > capacity {
-                let (old, key) = direction.order[direction.orderStart]
-                direction.orderStart += 1
-                if direction.lastWrite[key] == old { direction.lastWrite[key] = nil }
+            while state.directions[side.rawValue].order.count - state.directions[side.rawValue].orderStart > capacity {
+                state.directions[side.rawValue].dropOldest()
                 state.incomplete = true
             }
-            Self.compact(&direction)
-            state.directions[side.rawValue] = direction
+            state.directions[side.rawValue].compact()
             return found
         }
     }
@@ -108,49 +134,43 @@ package final class WriteLedger: Sendable {
     /// The keys found written on both members (at most ``listed``), how many there are, and whether some
     /// may have been missed because the ledger was full.
     package var conflicts: (keys: [Key], count: Int, incomplete: Bool) {
-        state.withLock { ($0.conflicts, $0.conflictCount, $0.incomplete) }
+        state.withLock { ($0.conflicts, $0.conflictHashes.count, $0.incomplete) }
     }
 
     /// Whether `key` was found written on both members.
     package func isConflict(_ key: Key) -> Bool {
-        state.withLock { $0.conflictSet.contains(key) }
+        let hash = Self.hash(key)
+        return state.withLock { $0.conflictHashes.contains(hash) }
     }
 
-    private static func prune(_ direction: inout Direction, upTo offset: Int64) {
-        while direction.orderStart < direction.order.count, direction.order[direction.orderStart].offset <= offset {
-            let (old, key) = direction.order[direction.orderStart]
-            direction.orderStart += 1
-            if direction.lastWrite[key] == old { direction.lastWrite[key] = nil }
-        }
-        compact(&direction)
-    }
-
-    private static func compact(_ direction: inout Direction) {
-        if direction.orderStart > 4096, direction.orderStart * 2 > direction.order.count {
-            direction.order.removeFirst(direction.orderStart)
-            direction.orderStart = 0
-        }
-    }
-
-    /// The keys an application command of the stream writes, as the ledger counts them.
+    /// The keys an application command of the stream writes, as the ledger counts them (slices of `frame`).
     package static func keys(of frame: RESPCommandFrame, database: Int) -> [Key] {
         let arguments = frame.arguments
         guard arguments.count >= 2 else { return [] }
-        // A copy: a slice would keep the whole read buffer it came from alive.
-        func key(_ bytes: ByteBuffer) -> Key {
-            Key(database: database, key: ByteBuffer(bytes: bytes.readableBytesView))
-        }
-        switch String(buffer: arguments[0]).uppercased() {
-        case "SELECT", "FLUSHALL", "FLUSHDB", "SWAPDB", "FUNCTION", "PUBLISH", "SCRIPT", "PING":
+        func key(_ bytes: ByteBuffer) -> Key { Key(database: database, key: bytes) }
+        let name = arguments[0]
+        func named(_ candidate: StaticString) -> Bool { Self.equalsIgnoringCase(name, candidate) }
+        if named("SELECT") || named("FLUSHALL") || named("FLUSHDB") || named("SWAPDB") || named("FUNCTION")
+            || named("PUBLISH") || named("SCRIPT") || named("PING")
+        {
             return []
-        case "DEL", "UNLINK":
-            return arguments.dropFirst().map(key)
-        case "MSET", "MSETNX":
+        }
+        if named("DEL") || named("UNLINK") { return arguments.dropFirst().map(key) }
+        if named("MSET") || named("MSETNX") {
             return stride(from: 1, to: arguments.count, by: 2).map { key(arguments[$0]) }
-        case "RENAME", "RENAMENX":
-            return arguments.dropFirst().prefix(2).map(key)
-        default:
-            return [key(arguments[1])]
+        }
+        if named("RENAME") || named("RENAMENX") { return arguments.dropFirst().prefix(2).map(key) }
+        return [key(arguments[1])]
+    }
+
+    /// Whether `bytes` spell `upper` in any case (ASCII).
+    static func equalsIgnoringCase(_ bytes: ByteBuffer, _ upper: StaticString) -> Bool {
+        guard bytes.readableBytes == upper.utf8CodeUnitCount else { return false }
+        return upper.withUTF8Buffer { expected in
+            bytes.withUnsafeReadableBytes { actual in
+                for index in 0..<expected.count where actual[index] & 0xDF != expected[index] & 0xDF { return false }
+                return true
+            }
         }
     }
 }
