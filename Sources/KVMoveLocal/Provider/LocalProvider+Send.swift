@@ -283,22 +283,14 @@ extension LocalProvider {
         -> (channel: TwoWayChannel?, summary: String)
     {
         guard let (_, channel, record) = try await liveChannel(targetId, context, sandbox) else { return (nil, "") }
-        let forward = ChannelLagProbe(channel.forward)
         // A group whose reverse direction never joined (it stopped at once) drains one way.
-        let reverse = record.reverse == nil ? nil : ChannelLagProbe(channel.reverse)
-        defer {
-            Task {
-                await forward.close()
-                await reverse?.close()
-            }
-        }
-        let goal = (source: try await forward.sourceOffset(), target: try await reverse?.sourceOffset())
+        let probe = TwoWayProbe(channel, twoWay: record.reverse != nil)
+        defer { Task { await probe.close() } }
+        let goal = try await probe.goal()
         let deadline = ContinuousClock.now + drainTimeout
         while true {
             try context.checkInterrupted()
-            let applied = (source: try await forward.appliedOffset() ?? -1, target: try await reverse?.appliedOffset())
-            let targetBehind = goal.target.map { max(0, $0 - (applied.target ?? -1)) } ?? 0
-            let sourceBehind = max(0, goal.source - applied.source)
+            let (sourceBehind, targetBehind) = try await probe.behind(goal)
             if sourceBehind == 0, targetBehind == 0 {
                 let counts = try? sandbox.store.read().group(groupId)?.channel
                 let history =
@@ -322,7 +314,7 @@ extension LocalProvider {
             context.progress(
                 StepProgress(
                     message: "draining the channel: \(sourceBehind) bytes of the source's writes"
-                        + (reverse == nil ? "" : " and \(targetBehind) bytes of the target's") + " to go"))
+                        + (probe.isTwoWay ? " and \(targetBehind) bytes of the target's" : "") + " to go"))
             try await Task.sleep(for: .milliseconds(50))
         }
     }

@@ -166,25 +166,17 @@ extension LocalProvider {
     static func catchUp(
         _ channel: TwoWayChannel, twoWay: Bool, timeout: Duration, reported: (store: SandboxStore, groupId: String)
     ) async throws {
-        let forward = ChannelLagProbe(channel.forward)
-        let reverse = twoWay ? ChannelLagProbe(channel.reverse) : nil
-        defer {
-            Task {
-                await forward.close()
-                await reverse?.close()
-            }
-        }
-        let goal = (source: try await forward.sourceOffset(), target: try await reverse?.sourceOffset())
+        let probe = TwoWayProbe(channel, twoWay: twoWay)
+        defer { Task { await probe.close() } }
+        let goal = try await probe.goal()
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let sourceDone = (try await forward.appliedOffset() ?? -1) >= goal.source
-            var targetDone = true
-            if let target = goal.target { targetDone = (try await reverse?.appliedOffset() ?? -1) >= target }
+            let behind = try await probe.behind(goal)
             let record = try? reported.store.read().group(reported.groupId)?.channel
             let reportedDone =
                 (record?.appliedOffset ?? -1) >= goal.source
                 && goal.target.map { (record?.reverse?.appliedOffset ?? -1) >= $0 } ?? true
-            if sourceDone && targetDone && reportedDone { return }
+            if behind == (0, 0) && reportedDone { return }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

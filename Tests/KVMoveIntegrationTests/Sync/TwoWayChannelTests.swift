@@ -126,6 +126,17 @@ struct TwoWayChannelTests {
         #expect(Set(sizes).count == 1, "key counts differ: \(sizes)")
     }
 
+    /// Starts each writer in a task of its own.
+    static func startWriting(_ writers: [AcknowledgedWriter]) -> [Task<Void, any Error>] {
+        writers.map { writer in Task { try await writer.run() } }
+    }
+
+    /// Stops the writers and waits until each has ended.
+    static func stopWriting(_ writers: [AcknowledgedWriter], _ tasks: [Task<Void, any Error>]) async throws {
+        for writer in writers { writer.stop.store(true, ordering: .relaxed) }
+        for task in tasks { try await task.value }
+    }
+
     /// `calls` of one command in `INFO commandstats`.
     static func calls(_ server: RedisServerFixture, _ command: String) async throws -> Int {
         let connection = try await server.connect()
@@ -148,13 +159,9 @@ struct TwoWayChannelTests {
                 let incrBefore = (try await Self.calls(source, "incr"), try await Self.calls(target, "incr"))
                 let onSource = AcknowledgedWriter(source, prefix: "a", counter: "counter:a")
                 let onTarget = AcknowledgedWriter(target, prefix: "b", counter: "counter:b")
-                async let sourceWrites: Void = onSource.run()
-                async let targetWrites: Void = onTarget.run()
+                let writing = Self.startWriting([onSource, onTarget])
                 try await Task.sleep(for: .seconds(2))
-                onSource.stop.store(true, ordering: .relaxed)
-                onTarget.stop.store(true, ordering: .relaxed)
-                try await sourceWrites
-                try await targetWrites
+                try await Self.stopWriting([onSource, onTarget], writing)
                 try await Self.waitBothCaughtUp(source, target, running)
                 try await Self.expectConverged([onSource, onTarget], on: [source, target])
 
@@ -288,8 +295,7 @@ struct TwoWayChannelTests {
                 try await running.waitStreaming()
                 let onSource = AcknowledgedWriter(source, prefix: "a", counter: "counter:a")
                 let onTarget = AcknowledgedWriter(target, prefix: "b", counter: "counter:b")
-                async let sourceWrites: Void = onSource.run()
-                async let targetWrites: Void = onTarget.run()
+                let writing = Self.startWriting([onSource, onTarget])
                 for round in 0..<3 {
                     try await Task.sleep(for: .milliseconds(400))
                     await running.kill()
@@ -307,10 +313,7 @@ struct TwoWayChannelTests {
                     }
                 }
                 try await Task.sleep(for: .milliseconds(500))
-                onSource.stop.store(true, ordering: .relaxed)
-                onTarget.stop.store(true, ordering: .relaxed)
-                try await sourceWrites
-                try await targetWrites
+                try await Self.stopWriting([onSource, onTarget], writing)
                 try await Self.waitBothCaughtUp(source, target, running)
                 try await Self.expectConverged([onSource, onTarget], on: [source, target])
                 #expect(running.forward.snapshot.fullSyncs == 0, "the forward direction started again from a copy")
@@ -329,8 +332,7 @@ struct TwoWayChannelTests {
             try await running.waitStreaming()
             let onSource = AcknowledgedWriter(servers.source, prefix: "a", counter: "counter:a")
             let onTarget = AcknowledgedWriter(servers.target, prefix: "b", counter: "counter:b")
-            async let sourceWrites: Void = onSource.run()
-            async let targetWrites: Void = onTarget.run()
+            let writing = Self.startWriting([onSource, onTarget])
             try await Task.sleep(for: .milliseconds(500))
             servers.source = try await ReplicaChannelRestartTests.restart(
                 servers.source, shutdown: RESPCommand("SHUTDOWN", "SAVE"))
@@ -340,10 +342,7 @@ struct TwoWayChannelTests {
                 servers.target, shutdown: RESPCommand("SHUTDOWN", "SAVE"))
             onTarget.retarget(servers.target)
             try await Task.sleep(for: .milliseconds(800))
-            onSource.stop.store(true, ordering: .relaxed)
-            onTarget.stop.store(true, ordering: .relaxed)
-            try await sourceWrites
-            try await targetWrites
+            try await Self.stopWriting([onSource, onTarget], writing)
             try await Self.waitBothCaughtUp(servers.source, servers.target, running)
             try await Self.expectConverged([onSource, onTarget], on: [servers.source, servers.target])
             let forward = running.forward.snapshot
