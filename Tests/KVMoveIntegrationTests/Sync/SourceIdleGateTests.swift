@@ -121,7 +121,9 @@ struct SourceIdleGateTests {
     @Test("an unnamed client resets the idle timer until it leaves")
     func unnamedClientResets() async throws {
         try await RedisServerFixture.with { server in
-            let gate = RunningGate(server, required: .seconds(1), poll: .milliseconds(100))
+            // 5 s of idle to pass: the application must connect before that even when the suite's other tests
+            // keep the cooperative pool busy (with 1 s the gate sometimes passed before it connected).
+            let gate = RunningGate(server, required: .seconds(5), poll: .milliseconds(100), deadline: .seconds(30))
             var iterator = gate.progress.makeAsyncIterator()
             var seen: [IdleGateProgress] = []
             _ = try #require(
