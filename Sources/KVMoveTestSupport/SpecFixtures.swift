@@ -19,6 +19,7 @@ package enum SpecFixtures {
             "metadata.name", "spec.provider", "spec.source.region", "spec.source.instanceId", "spec.target.region",
             "spec.target.zone", "spec.target.vpcId", "spec.target.vSwitchId", "spec.target.instanceName",
             "spec.target.billing", "spec.activeActive.name", "spec.stage", "spec.cutover",
+            "spec.target.billing.periodMonths", "spec.target.securityIps",
         ]
         for (index, path) in paths.enumerated() {
             fields[path] = SourceLocation(file: "\(name).yaml", line: index + 2, column: 3)

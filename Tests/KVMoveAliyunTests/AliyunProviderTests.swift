@@ -69,7 +69,10 @@ import Testing
         #expect(create.text("Token") == "kvmove-0123456789abcdef")
         #expect(create.text("ClientToken") == nil)
         #expect(create.text("InstanceClass") == planned.instanceClass)
-        #expect(create.text("ShardCount") == "2")
+        // A classic cluster's class fixes its shards; ShardCount is for cloud-native creates only (SDK model).
+        #expect(create.text("ShardCount") == nil)
+        #expect(create.text("Tag.2.Key") == "kvmove:group")
+        #expect(create.parameters.first { $0.name == "Tag.2.Value" }?.value == .knownAfterApply(.group))
         #expect(create.text("ChargeType") == "PrePaid")
         #expect(create.text("Period") == "1")
         #expect(create.text("AutoPay") == nil)
@@ -94,6 +97,19 @@ import Testing
         #expect(create.text("InstanceType") == "tair_rdb")
         #expect(create.text("NetworkType") == nil)
         #expect(create.text("GlobalInstanceId") == "gr-1")
+        #expect(create.text("Tag.1.Key") == "kvmove:group")
+        #expect(create.text("Tag.1.Value") == "gr-1")
+    }
+
+    @Test func cloudNativeClusterTargetsCarryShardCount() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let planned = PlannedTarget(
+            name: "n", region: "cn-hangzhou", zone: "z", vpcId: "vpc-a", vSwitchId: "vsw-a", billing: .postPaid,
+            instanceClass: "tair.rdb.with.proxy.1g", engineVersion: "7.0", shardCount: 4, sourceInstanceId: "r-src",
+            groupId: "gr-1", tags: [:])
+        let create = try #require(
+            try provider.requests(for: Self.step(.createTarget, .target(planned)), in: Self.context()).first)
+        #expect(create.text("ShardCount") == "4")
     }
 
     @Test(arguments: [
@@ -271,5 +287,57 @@ import Testing
         let settings = AliyunProvider.settings(for: connection)
         #expect(AliyunProvider.connection(from: settings) == connection)
         #expect(!settings.values.contains { $0.contains("hunter") })
+    }
+
+    @Test(arguments: [
+        (nil, AliyunSite.china), ("", .china), ("china", .china), ("International", .international),
+        ("intl", .international),
+    ])
+    func theSiteComesFromTheEnvironment(value: String?, site: AliyunSite) throws {
+        var environment = Self.environment
+        environment[AliyunSite.variable] = value
+        #expect(try AliyunSite(environment: environment) == site)
+        #expect(try AliyunProvider(environment: environment, homeDirectory: nil, transport: Script([:])).site == site)
+    }
+
+    @Test func anUnknownSiteIsRefusedWithTheValuesItTakes() {
+        #expect {
+            try AliyunSite(environment: [AliyunSite.variable: "europe"])
+        } throws: { error in
+            "\(error)".contains("KVMOVE_ALIYUN_SITE=europe is not a site; set it to china")
+        }
+    }
+
+    @Test func aPlanMadeForOneSiteIsNotAppliedOnTheOther() throws {
+        var environment = Self.environment
+        environment[AliyunSite.variable] = "international"
+        let provider = try AliyunProvider(environment: environment, homeDirectory: nil, transport: Script([:]))
+        var context = Self.context()
+        context.settings["site"] = "china"
+        let step = Self.step(.renameTarget, .rename(PlannedRename(instanceId: "r-t", name: "n")))
+        #expect {
+            try provider.requests(for: step, in: context)
+        } throws: { error in
+            "\(error)".contains("the plan was made for the china site, but KVMOVE_ALIYUN_SITE says international")
+        }
+        context.settings["site"] = "international"
+        #expect(try provider.requests(for: step, in: context).first?.action == "ModifyInstanceAttribute")
+    }
+
+    @Test func theInternationalSiteRefusesTheChinaOnlyStepsAndNamesTheConsoleStep() throws {
+        var environment = Self.environment
+        environment[AliyunSite.variable] = "international"
+        let international = try AliyunProvider(environment: environment, homeDirectory: nil, transport: Script([:]))
+        let china = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let json = JSONValue.object([
+            "InstanceId": .string("r-src"), "InstanceClass": .string("redis.amber.master.2g.default"),
+            "GlobalInstanceId": .string("gr-1"),
+        ])
+        let source = try #require(AliyunInstance(json))
+        #expect(china.unsupportedSteps(source: source, target: nil).isEmpty)
+        let steps = international.unsupportedSteps(source: source, target: nil)
+        #expect(steps["create-target"]?.message.contains("Add Child Instance") == true)
+        #expect(steps["create-target"]?.specPath == "spec.provider")
+        #expect(steps["release-source"]?.message.contains("release the child instance") == true)
     }
 }

@@ -57,8 +57,14 @@ import Testing
     }
 
     @Test func retryAfterHints() {
-        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-acs-retry-after", "3")]) == 3)
+        // Milliseconds, always, as every official SDK reads it: 400 is 0.4 s, not 400 s.
+        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-acs-retry-after", "400")]) == 0.4)
+        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-acs-retry-after", "3")]) == 0.003)
         #expect(AliyunErrorClassifier.retryAfter(headers: [("X-Acs-Retry-After", "2500")]) == 2.5)
+        // Capped at the SDKs' own 120 s.
+        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-acs-retry-after", "86400000")]) == 120)
+        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-ratelimit-user", "TimeLeft:9999999")]) == 120)
+        #expect(AliyunErrorClassifier.retryAfter(headers: [("x-acs-retry-after", "soon")]) == nil)
         #expect(
             AliyunErrorClassifier.retryAfter(headers: [
                 ("x-ratelimit-user-api", "Limit:100,Remain:0,TimeLeft:1500,Reset:1"),
@@ -116,7 +122,7 @@ import Testing
         let body =
             #"{"RequestId":"REQ-2","Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#
         let transport = Recorder(
-            HTTPExchangeResponse(status: 400, headers: [("x-acs-retry-after", "2")], body: Array(body.utf8)))
+            HTTPExchangeResponse(status: 400, headers: [("x-acs-retry-after", "2000")], body: Array(body.utf8)))
         do {
             _ = try await Self.sender(transport).call(
                 endpoint: ServiceEndpoint(host: "h"), action: "DescribeInstances", version: "2015-01-01", query: [],

@@ -270,7 +270,22 @@ struct PlannerTests {
         differs.target?.instanceClass = "redis.master.mid.default"
         var prePaid = Observed.cutOver()
         prePaid.source?.billing = .prePaid(periodMonths: nil, autoRenew: false)
+        var siteless = Observed.fresh()
+        siteless.unsupportedSteps[StepKind.createTarget.rawValue] = UnsupportedStep(
+            message: "not on this site; add the child in the console", specPath: "spec.provider")
         return [
+            RefusalCase(
+                label: "a 60-month period for an existing target's change to PrePaid",
+                spec: SpecFixtures.spec(billing: .prePaid(periodMonths: 60, autoRenew: false)),
+                observed: Observed.syncing(progress: 1, verified: true), expected: .billingPeriodNotForChange,
+                path: "spec.target.billing.periodMonths",
+                message: "a change of billing takes a period of 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36 months"
+            ),
+            RefusalCase(
+                label: "a step the provider cannot carry out here", spec: SpecFixtures.spec(), observed: siteless,
+                expected: .stepUnsupportedHere, path: "spec.provider",
+                message: "create-target: not on this site; add the child in the console"
+            ),
             RefusalCase(
                 label: "source cannot join a group", spec: SpecFixtures.spec(), observed: ineligible,
                 expected: .sourceCannotJoinGroup, path: "spec.source.instanceId", message: "Community"

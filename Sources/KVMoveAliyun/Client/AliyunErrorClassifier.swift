@@ -6,8 +6,9 @@ import KVMoveCore
 /// as 400. Throttling, `ServiceUnavailable`, `InternalError` and any 5xx are retried with
 /// backoff; "busy" codes (an order pending, a task running, an instance changing) wait and
 /// retry; everything else is final. A server's retry hint (`x-acs-retry-after`, or the
-/// `TimeLeft` of `x-ratelimit-user-api` / `x-ratelimit-user`) is kept in
-/// ``ProviderError/retryAfterSeconds``.
+/// `TimeLeft` of `x-ratelimit-user-api` / `x-ratelimit-user`, all in milliseconds as every
+/// official SDK reads them) is kept in ``ProviderError/retryAfterSeconds``, capped at
+/// ``maxRetryAfterSeconds``.
 package enum AliyunErrorClassifier {
     /// Codes that mean "too many requests".
     package static let throttlingCodes: Set<String> = [
@@ -26,6 +27,42 @@ package enum AliyunErrorClassifier {
         "OperationDenied.OrderPending",
     ]
 
+    /// The codes that mean "this instance does not exist", and only those (META 2024: 404
+    /// `InvalidInstanceId.NotFound` on the instance actions, `InvalidDbInstanceId.NotFound` on the tag
+    /// actions, `DBInstanceNotFound` on MigrateToOtherZone).
+    ///
+    /// Never a suffix match: `InvalidAccessKeyId.NotFound` (an unknown access key, HTTP 404),
+    /// `InvalidVPCId.NotFound` or `InvalidAccountName.NotFound` say nothing about whether an instance
+    /// exists, and reading them as "gone" would skip a step as already done.
+    package static let instanceNotFoundCodes: Set<String> = [
+        "InvalidInstanceId.NotFound", "InvalidDbInstanceId.NotFound", "InvalidDBInstanceId.NotFound",
+        "DBInstanceNotFound",
+    ]
+
+    /// The codes that mean "this distributed instance does not exist". None is documented; these are
+    /// the R-KVStore forms for a missing id (kvmove also reads an empty `GlobalDistributeCaches` list as
+    /// "not listed").
+    package static let groupNotFoundCodes: Set<String> = [
+        "InvalidGlobalInstanceId.NotFound", "InvalidInstanceId.NotFound",
+    ]
+
+    /// Codes that refuse the credentials themselves (not a permission): the message names the key and its source.
+    package static let credentialCodes: Set<String> = [
+        "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+        "IncompleteSignature", "InvalidSecurityToken.Expired", "InvalidSecurityToken.Malformed",
+        "InvalidSecurityToken.Mismatch", "InvalidSecurityToken.Missing", "InvalidSecurityToken",
+    ]
+
+    /// True when `error` says that the instance asked about does not exist.
+    package static func isInstanceNotFound(_ error: ProviderError) -> Bool {
+        error.source == .aliyun && instanceNotFoundCodes.contains(error.code)
+    }
+
+    /// True when `error` says that the distributed instance asked about does not exist.
+    package static func isGroupNotFound(_ error: ProviderError) -> Bool {
+        error.source == .aliyun && groupNotFoundCodes.contains(error.code)
+    }
+
     /// How `code` (with `status`) should be retried.
     package static func retry(code: String, status: Int) -> ProviderError.Retry {
         if throttlingCodes.contains(code) || code.hasPrefix("Throttling") { return .backoff }
@@ -35,12 +72,20 @@ package enum AliyunErrorClassifier {
         return .never
     }
 
-    /// The server's hint, in seconds, from the response headers.
+    /// The longest wait a server's hint may ask for, in seconds: the official SDKs' own cap
+    /// (darabonba `MAX_DELAY_TIME`, 120 000 ms). A larger hint is waited for this long, then retried.
+    package static let maxRetryAfterSeconds: Double = 120
+
+    /// The server's hint, in seconds (at most ``maxRetryAfterSeconds``), from the response headers.
+    ///
+    /// `x-acs-retry-after` is milliseconds, always: darabonba's `get_backoff_time` returns it as the
+    /// delay and sleeps `ms / 1000`; the other SDKs name it `RetryAfterMs`.
     package static func retryAfter(headers: [(name: String, value: String)]) -> Double? {
         func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name }?.value }
-        if let text = header("x-acs-retry-after"), let value = Double(text.trimmingSpaces), value > 0 {
-            // The SDKs read it as milliseconds when large, seconds otherwise; values above 1000 are milliseconds.
-            return value > 1000 ? value / 1000 : value
+        if let text = header("x-acs-retry-after"), let value = Double(text.trimmingSpaces), value > 0,
+            value.isFinite
+        {
+            return min(maxRetryAfterSeconds, value / 1000)
         }
         var best: Double?
         for name in ["x-ratelimit-user-api", "x-ratelimit-user"] {
@@ -50,10 +95,11 @@ package enum AliyunErrorClassifier {
                 guard pair.count == 2, pair[0].trimmingSpaces == "TimeLeft",
                     let milliseconds = Double(pair[1].trimmingSpaces)
                 else { continue }
+                guard milliseconds.isFinite, milliseconds > 0 else { continue }
                 best = max(best ?? 0, milliseconds / 1000)
             }
         }
-        return best
+        return best.map { min(maxRetryAfterSeconds, $0) }
     }
 
     /// The ``ProviderError`` for an error response.
@@ -72,6 +118,9 @@ package enum AliyunErrorClassifier {
     /// What to do, for codes where kvmove knows.
     package static let advice: [String: String] = [
         "InvalidAccessKeyId.NotFound": "check the access key id kvmove found (see the credentials order in the README)",
+        "InvalidAccessKeyId.Inactive":
+            "the access key kvmove found is disabled; enable it in the RAM console or use another (see the "
+            + "credentials order in the README)",
         "SignatureDoesNotMatch": "check the access key secret; a clock far off also breaks signatures",
         "Forbidden.RAM": "the RAM identity lacks a permission; see examples/aliyun/ram-policy.json",
         "NoPermission": "the RAM identity lacks a permission; see examples/aliyun/ram-policy.json",

@@ -7,7 +7,8 @@ import KVMoveSecret
 ///
 /// Parameters go in the URL query, the body is empty. Transport failures become
 /// ``ProviderError`` `Transport` (retried with backoff); error responses are classified by
-/// ``AliyunErrorClassifier``. Anonymous calls (STS `AssumeRoleWithOIDC`) are not signed.
+/// ``AliyunErrorClassifier``. The anonymous call (STS `AssumeRoleWithOIDC`) is not signed and takes the
+/// classic RPC form, as the official credentials library sends it (``callAnonymous(endpoint:action:version:query:)``).
 package struct RPCSender: Sendable {
     package let transport: any HTTPTransport
     /// The time written in `x-acs-date`; injectable for tests.
@@ -30,35 +31,49 @@ package struct RPCSender: Sendable {
         package var status: Int
     }
 
-    /// Calls `action` of `version` at `endpoint` with `query`, signed with `credentials` (nil: anonymous).
+    /// Calls `action` of `version` at `endpoint` with `query`, signed with `credentials` (ACS3-HMAC-SHA256).
     package func call(
         endpoint: ServiceEndpoint, action: String, version: String, query: [(name: String, value: String)],
-        credentials: AliyunCredentials?
+        credentials: AliyunCredentials
     ) async throws(ProviderError) -> Response {
-        var request = SignableRequest(method: "POST", host: endpoint.host, path: "/", query: query)
-        let date = Self.timestamp(now())
-        if let credentials {
-            request =
-                SigningHeaders.sign(
-                    request, action: action, version: version, date: date, nonce: nonce(),
-                    accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret,
-                    securityToken: credentials.securityToken
-                ).request
-        } else {
-            request.headers += [
-                ("host", endpoint.host), ("x-acs-action", action), ("x-acs-version", version), ("x-acs-date", date),
-                ("x-acs-signature-nonce", nonce()), ("x-acs-content-sha256", ACS3Signer.emptyBodyHash),
-            ]
-        }
-        request.headers += [("accept", "application/json"), ("user-agent", userAgent)]
+        let request = SigningHeaders.sign(
+            SignableRequest(method: "POST", host: endpoint.host, path: "/", query: query), action: action,
+            version: version, date: Self.timestamp(now()), nonce: nonce(), accessKeyId: credentials.accessKeyId,
+            accessKeySecret: credentials.accessKeySecret, securityToken: credentials.securityToken
+        ).request
+        return try await exchange(
+            method: "POST", endpoint: endpoint, query: query,
+            headers: request.headers + [("accept", "application/json"), ("user-agent", userAgent)], action: action)
+    }
+
+    /// Calls `action` unsigned, in the classic RPC form the official credentials library uses for STS
+    /// `AssumeRoleWithOIDC` (`alibabacloud_credentials` `OIDCRoleArnCredentialsProvider`): `GET /` with
+    /// `Action`, `Format=JSON`, `Version`, the parameters and `Timestamp` in the query, and only `host`,
+    /// `accept` and `user-agent` headers. The OIDC token in the query is the credential.
+    package func callAnonymous(
+        endpoint: ServiceEndpoint, action: String, version: String, query: [(name: String, value: String)]
+    ) async throws(ProviderError) -> Response {
+        let full = [("Action", action), ("Format", "JSON"), ("Version", version)] + query + [
+            ("Timestamp", Self.timestamp(now()))
+        ]
+        return try await exchange(
+            method: "GET", endpoint: endpoint, query: full,
+            headers: [("host", endpoint.host), ("accept", "application/json"), ("user-agent", userAgent)],
+            action: action)
+    }
+
+    /// Sends one request and reads its JSON answer, classifying transport failures and error answers.
+    private func exchange(
+        method: String, endpoint: ServiceEndpoint, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], action: String
+    ) async throws(ProviderError) -> Response {
         let queryText = query.map { "\(ACS3Signer.percentEncode($0.name))=\(ACS3Signer.percentEncode($0.value))" }
             .joined(separator: "&")
         let url = endpoint.baseURL + "/" + (queryText.isEmpty ? "" : "?\(queryText)")
         let response: HTTPExchangeResponse
         do {
             response = try await transport.send(
-                HTTPExchangeRequest(
-                    method: "POST", url: url, headers: request.headers, body: [], timeoutSeconds: timeoutSeconds))
+                HTTPExchangeRequest(method: method, url: url, headers: headers, body: [], timeoutSeconds: timeoutSeconds))
         } catch let error as CancellationError {
             throw ProviderError(
                 source: .aliyun, code: "Cancelled", message: "\(action) was cancelled", underlying: error)

@@ -276,9 +276,14 @@ package actor CredentialsChain {
         let endpoint = endpoints.endpoint(.sts, region: region)
         let response: RPCSender.Response
         do {
-            response = try await sender.call(
-                endpoint: endpoint, action: action, version: Endpoints.Service.sts.version, query: query,
-                credentials: signer)
+            if let signer {
+                response = try await sender.call(
+                    endpoint: endpoint, action: action, version: Endpoints.Service.sts.version, query: query,
+                    credentials: signer)
+            } else {
+                response = try await sender.callAnonymous(
+                    endpoint: endpoint, action: action, version: Endpoints.Service.sts.version, query: query)
+            }
         } catch {
             throw CredentialsError(tried: [label], failure: "STS \(action) at \(endpoint) failed: \(error)")
         }

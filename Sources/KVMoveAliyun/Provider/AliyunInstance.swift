@@ -62,16 +62,26 @@ struct AliyunInstance: Sendable, Hashable {
         instanceClass.hasPrefix("tair.")
     }
 
+    /// True for a cloud-native instance: `ComputingType` `Ecs`, or a `tair.*` class when the type is not reported.
+    var isCloudNative: Bool {
+        if let computingType { return computingType == "Ecs" }
+        return Self.isCloudNative(instanceClass: instanceClass)
+    }
+
     /// Why this instance cannot become a member of a distributed instance, with what to do; nil when it can.
     ///
-    /// From the research notes (part 2 §2.2): Tair (Enterprise) DRAM-based instances, classic
-    /// (`redis.amber.*`) or cloud-native memory-enhanced (`tair.rdb.*`), standard or cluster
-    /// architecture, without a direct-connection endpoint.
+    /// `CreateGlobalDistributeCache` converts only "a Tair DRAM-based instance that uses the classic
+    /// deployment mode" (API reference, Nov 2025; zh "待转换的实例为 Tair内存型经典版"): a classic
+    /// (`ComputingType` `Machine`, local-disk) `redis.amber.*` instance, standard or cluster, without a
+    /// direct-connection endpoint. A cloud-native (`Ecs`) instance cannot be converted: the API starts a
+    /// cloud-native distributed instance only from a new instance (`CreateTairInstance`
+    /// `GlobalInstanceId=true`), which would not hold the source's data.
     func groupIneligibility(hasDirectConnection: Bool) -> String? {
         let remedy =
-            "; only Tair (Enterprise Edition) DRAM-based instances in the standard or cluster architecture can "
-            + "join a distributed instance: upgrade the instance to Tair DRAM-based in the console first, or, for a "
-            + "move within the same zone, change its VPC in place (SwitchNetwork), which kvmove does not do"
+            "; only Tair (Enterprise Edition) DRAM-based instances in the classic deployment mode, standard or cluster "
+            + "architecture, can become a distributed instance: upgrade the instance to Tair DRAM-based in the console "
+            + "first, or, for a move within the same zone, change its VPC in place (SwitchNetwork), which kvmove does "
+            + "not do"
         if editionType == "Community"
             || instanceType == "Redis" && editionType == nil
                 && !instanceClass.hasPrefix("redis.amber.") && !instanceClass.hasPrefix("tair.rdb.")
@@ -81,12 +91,18 @@ struct AliyunInstance: Sendable, Hashable {
         if instanceType == "Memcache" {
             return "source \(id) is a Memcache instance" + remedy
         }
+        if isCloudNative {
+            return "source \(id) is a cloud-native instance (ComputingType \(computingType ?? "Ecs"), class "
+                + "\(instanceClass)); CreateGlobalDistributeCache converts only a classic (local-disk) Tair DRAM-based "
+                + "instance, and the API has no way to put an existing cloud-native instance into a distributed "
+                + "instance (a cloud-native one starts from a new, empty instance). Move it with DTS, or, within "
+                + "the same zone, change its VPC in place (SwitchNetwork in the console), which kvmove does not do"
+        }
         if architectureType == "rwsplit" {
             return "source \(id) uses the read/write splitting architecture" + remedy
         }
-        let dram = instanceClass.hasPrefix("redis.amber.") || instanceClass.hasPrefix("tair.rdb.")
-        if !dram {
-            return "source \(id) has class \(instanceClass), which is not Tair DRAM-based (redis.amber.* or tair.rdb.*)"
+        if !instanceClass.hasPrefix("redis.amber.") {
+            return "source \(id) has class \(instanceClass), which is not a classic Tair DRAM-based class (redis.amber.*)"
                 + remedy
         }
         if hasDirectConnection {

@@ -112,7 +112,9 @@ extension AliyunProvider {
         var seen = ObservedMigration(
             settings: [
                 Self.sourceRegionSetting: spec.source.region, Self.targetRegionSetting: spec.target.region,
+                AliyunSite.setting: site.rawValue,
             ].merging(Self.settings(for: spec.connection)) { first, _ in first })
+        seen.unsupportedSteps = unsupportedSteps(source: source, target: target)
         if let source {
             var instance = source.observed(
                 minorVersion: engine?.minor ?? "unknown", syncCapable: engine?.capable ?? true)
@@ -177,9 +179,48 @@ extension AliyunProvider {
                 }
             }
         }
+        // A group this migration created that the cloud still lists after both members left: say so, every plan,
+        // instead of planning its release again (no API call releases a group).
+        if seen.group == nil, let target, let groupId = target.tags[Self.groupTagKey], let info = groups[groupId],
+            target.groupId == nil, source?.groupId != groupId
+        {
+            let others = info.members.map(\.id).filter { $0 != source?.id && $0 != target.id }
+            seen.notes.append(Self.lingeringGroupNote(groupId, members: others, waited: nil))
+        }
         seen.targetVPC = vpc.flatMap { $0.region == spec.target.region ? $0 : nil }
         seen.targetVSwitch = vSwitch
         return seen
+    }
+
+    /// The steps this site's API cannot carry out for this migration (see ``AliyunSite``).
+    ///
+    /// On the international site the API documents no way to add a classic child to a distributed
+    /// instance (`CreateInstance GlobalInstanceId` is China-site only) or to release a member
+    /// (`DeleteInstance GlobalInstanceId`, likewise); the console does both. A child added in the
+    /// console and tagged `kvmove:migration=<name>` is this migration's target, so the user can carry on.
+    func unsupportedSteps(source: AliyunInstance?, target: AliyunInstance?) -> [String: UnsupportedStep] {
+        guard site == .international else { return [:] }
+        var steps: [String: UnsupportedStep] = [:]
+        let cloudNativeTarget = source.map { AliyunInstance.isCloudNative(instanceClass: $0.instanceClass) } ?? false
+        if target == nil, !cloudNativeTarget {
+            steps[StepKind.createTarget.rawValue] = UnsupportedStep(
+                message: "on \(site.display) the API has no documented way to add a classic instance to a "
+                    + "distributed instance (CreateInstance's GlobalInstanceId applies only to the China site). "
+                    + "Add the child in the console (Tair console > Global Distributed Cache > the distributed "
+                    + "instance > Add Child Instance, in the target zone, VPC and vSwitch), tag it "
+                    + "\(Self.tagKey)=<migration name>, then plan again: kvmove takes it as the target. If the "
+                    + "account is on the China site, set \(AliyunSite.variable)=china",
+                specPath: "spec.provider")
+        }
+        if source?.groupId != nil {
+            steps[StepKind.releaseSource.rawValue] = UnsupportedStep(
+                message: "on \(site.display) the API has no documented way to release a member of a distributed "
+                    + "instance (DeleteInstance's GlobalInstanceId applies only to the China site). Release the source "
+                    + "in the console (Tair console > Global Distributed Cache > the distributed instance > release "
+                    + "the child instance), then plan again; or stay at stage: cutover to keep it",
+                specPath: "spec.stage")
+        }
+        return steps
     }
 
     /// What observing reads per source.

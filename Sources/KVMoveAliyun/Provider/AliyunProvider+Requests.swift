@@ -10,6 +10,12 @@ extension AliyunProvider {
     package func requests(for step: Step, in context: StepContext) throws -> [ProviderRequest] {
         let sourceRegion = context.settings[Self.sourceRegionSetting]
         let targetRegion = context.settings[Self.targetRegionSetting] ?? sourceRegion
+        if let planned = context.settings[AliyunSite.setting], planned != site.rawValue {
+            throw ProviderError(
+                source: .kvmove, code: "SiteChanged",
+                message: "the plan was made for the \(planned) site, but \(AliyunSite.variable) says \(site.rawValue) "
+                    + "now; set it back, or run kvmove plan again")
+        }
         guard let sourceRegion, let targetRegion else {
             throw ProviderError(
                 source: .kvmove, code: "MissingSetting",
@@ -24,10 +30,7 @@ extension AliyunProvider {
         return try buildRequests(for: step, in: context).map { request in
             guard request.service == Self.kvstore, request.text("RegionId") == nil else { return request }
             var request = request
-            let groupCall =
-                request.action.contains("GlobalDistributeCache")
-                || request.text("GlobalInstanceId") != nil
-                    && request.action == "RemoveSubInstance"
+            let groupCall = request.action.contains("GlobalDistributeCache")
             let region = groupCall || !onTarget ? sourceRegion : targetRegion
             request.parameters.insert(ProviderRequest.Parameter("RegionId", region), at: 0)
             return request
@@ -102,12 +105,17 @@ extension AliyunProvider {
                 P("EngineVersion", p.engineVersion),
             ]
             if cloudNative { parameters.append(P("InstanceType", "tair_rdb")) }
-            if let shards = p.shardCount { parameters.append(P("ShardCount", String(shards))) }
+            // ShardCount "applies only to cloud-native instances" (SDK CreateInstanceRequest); a classic cluster's
+            // class (redis.amber.*.cluster…) already fixes its shards, so CreateInstance never carries it.
+            if cloudNative, let shards = p.shardCount { parameters.append(P("ShardCount", String(shards))) }
             parameters += [P("InstanceName", p.name), P("GlobalInstanceId", id(p.groupId, .group))]
             // Only CreateTairInstance has AutoPay; CreateInstance has none (its SDK model lists no such field).
             parameters += billingParameters(p.billing, autoPay: cloudNative)
             parameters.append(P(cloudNative ? "ClientToken" : "Token", context.idempotencyToken))
             parameters += tagParameters(p.tags)
+            // The group's id on the target, so that a plan after the release still finds a group the cloud kept.
+            let groupTag = p.tags.count + 1
+            parameters += [P("Tag.\(groupTag).Key", Self.groupTagKey), P("Tag.\(groupTag).Value", id(p.groupId, .group))]
             return [
                 change(
                     cloudNative ? "CreateTairInstance" : "CreateInstance", parameters,
@@ -238,15 +246,16 @@ extension AliyunProvider {
             ]
             return requests
         case .releaseGroup(let p):
-            let group = id(p.groupId, .group)
+            // The API has no call that releases a distributed instance ("分布式实例不支持直接释放": remove or
+            // release each child instead); it goes once its last member has left. Members kvmove did not put
+            // there are never removed here.
             return [
-                change(
-                    "RemoveSubInstance", [P("GlobalInstanceId", group)],
-                    note: "for each member still in the group (usually none: releasing the last member releases "
-                        + "the group)"),
                 poll(
-                    "DescribeGlobalDistributeCache", [P("GlobalInstanceId", group)],
-                    note: "polled until the distributed instance is no longer listed"),
+                    "DescribeGlobalDistributeCache", [P("GlobalInstanceId", id(p.groupId, .group))],
+                    note: "polled until the distributed instance is no longer listed, for at most "
+                        + "\(formatSeconds(Int(groupReleaseWait.components.seconds))) (the cloud releases it once its "
+                        + "last member has left; no API call releases it); still listed then, the step ends with a "
+                        + "warning naming it and the console page, and later plans say the same")
             ]
         }
     }

@@ -104,17 +104,6 @@ extension AliyunProvider {
             if let order = response.json["OrderId"].string { try context.operation("order \(order)") }
             return StepOutcome(summary: "billing change to \(wanted) ordered", requestId: response.requestId)
         case ("RemoveSubInstance", _):
-            if let groupId = request.text("GlobalInstanceId"), request.text("InstanceId") == nil {
-                // Release of the group: remove whatever member is left; the cloud then releases the group.
-                var last: String?
-                for member in try await group(groupId, region: region)?.members ?? [] {
-                    let response = try await kvstore(
-                        "RemoveSubInstance", region: region, [("RegionId", region ?? ""), ("InstanceId", member.id)])
-                    last = response.requestId
-                    if let id = last { try context.operation("request \(id)") }
-                }
-                return StepOutcome(summary: last == nil ? "no member left" : "members removed", requestId: last)
-            }
             let id = try required("InstanceId")
             guard let now = try await instance(id, region: region), now.groupId != nil else {
                 return StepOutcome(summary: "\(id) already stands alone")
@@ -128,7 +117,7 @@ extension AliyunProvider {
             do {
                 let response = try await sendAsIs()
                 return StepOutcome(summary: "release of \(id) started", requestId: response.requestId)
-            } catch let error as ProviderError where error.code.hasSuffix("NotFound") {
+            } catch let error as ProviderError where AliyunErrorClassifier.isInstanceNotFound(error) {
                 return StepOutcome(summary: "\(id) already released", requestId: error.requestId)
             }
         case (_, .read):
@@ -180,7 +169,7 @@ extension AliyunProvider {
             return response.json["Instances"]["DBInstanceAttribute"].elements.compactMap(AliyunInstance.init).first {
                 $0.id == id
             }
-        } catch  where error.code.hasSuffix("NotFound") {
+        } catch where AliyunErrorClassifier.isInstanceNotFound(error) {
             return nil
         }
     }
@@ -192,7 +181,7 @@ extension AliyunProvider {
                 "DescribeGlobalDistributeCache", region: region,
                 [("RegionId", region ?? ""), ("GlobalInstanceId", id)].filter { !$0.value.isEmpty })
             return response.json["GlobalDistributeCaches"].elements.compactMap(GroupInfo.init).first { $0.id == id }
-        } catch  where error.code.hasSuffix("NotFound") {
+        } catch where AliyunErrorClassifier.isGroupNotFound(error) {
             return nil
         }
     }

@@ -121,6 +121,20 @@ extension AliyunProvider {
         return StepOutcome(summary: "\(id) is \(instance.status)")
     }
 
+    /// What to tell the user about a distributed instance the cloud still lists after this migration's members left.
+    static func lingeringGroupNote(_ groupId: String, members: [String], waited: Int?) -> String {
+        let after = waited.map { " \(formatSeconds($0)) after" } ?? " after"
+        if members.isEmpty {
+            return "distributed instance \(groupId) is still listed with no members\(after) this migration's members "
+                + "left it; the API has no call that releases a distributed instance, so kvmove does not try again. "
+                + "Check it in the console (Tair console > Global Distributed Cache) and release it there if it stays"
+        }
+        return "distributed instance \(groupId) still lists \(members.joined(separator: ", ")), which kvmove did not "
+            + "put there,\(after) this migration's members left it; kvmove leaves that member and the distributed "
+            + "instance as they are. Remove or release that member in the console (Tair console > Global Distributed "
+            + "Cache) if the distributed instance should go"
+    }
+
     private func placeholder(_ id: String) -> AliyunInstance? {
         AliyunInstance(.object(["InstanceId": .string(id), "InstanceStatus": .string("Released")]))
     }
@@ -133,10 +147,20 @@ extension AliyunProvider {
             case .target, .fullSync: context.resources.targetId
             default: nil
             }
+        let started = ContinuousClock.now
         return try await waitUntil(context, what: "group \(groupId)") { () async throws -> PollState<StepOutcome> in
             let group = try await self.group(groupId, region: region)
             if case .releaseGroup = step.planned {
                 guard let group else { return .done(StepOutcome(summary: "group \(groupId) released")) }
+                // No API call releases a group; the cloud does once its last member left. Bounded, never forever.
+                if ContinuousClock.now - started >= groupReleaseWait {
+                    return .done(
+                        StepOutcome(
+                            summary: "group \(groupId) is still listed",
+                            warning: Self.lingeringGroupNote(
+                                groupId, members: group.members.map(\.id),
+                                waited: Int(groupReleaseWait.components.seconds))))
+                }
                 return .waiting("Status \(group.status), \(group.members.count) member(s)")
             }
             guard let group else { return .waiting("not listed yet") }

@@ -21,6 +21,8 @@ package struct AliyunProvider: Provider {
     static let redis = "redis"
     /// The tag that marks what kvmove created for a migration.
     static let tagKey = Tags.migration
+    /// The tag on the target that names the distributed instance it was created into.
+    static let groupTagKey = "kvmove:group"
     /// The tag on the target that records the last data verification (``VerificationTag``).
     static let verifiedTagKey = "kvmove:verified"
     /// The plan setting that holds the source's region (group calls go there too).
@@ -32,10 +34,17 @@ package struct AliyunProvider: Provider {
 
     let client: AliyunClient
     let environment: [String: String]
+    /// The site the account is on (``AliyunSite/variable``).
+    package let site: AliyunSite
     /// First wait between polls; grows by half each poll up to ``maxPollInterval``.
     package var pollInterval: Duration
     /// Longest wait between polls.
     package var maxPollInterval: Duration
+    /// How long release-group waits for the cloud to drop a distributed instance whose last member left.
+    package var groupReleaseWait: Duration
+
+    /// The environment variable that sets ``groupReleaseWait`` in seconds (default 300; for tests).
+    package static let groupReleaseWaitVariable = "KVMOVE_ALIYUN_GROUP_RELEASE_WAIT_SECONDS"
 
     /// The environment variable that sets the first poll interval, in seconds (for tests against a fake cloud).
     package static let pollVariable = "KVMOVE_ALIYUN_POLL_SECONDS"
@@ -53,6 +62,7 @@ package struct AliyunProvider: Provider {
         } catch {
             throw ProviderError(source: .aliyun, code: "InvalidEndpoint", message: error.description)
         }
+        let site = try AliyunSite(environment: environment)
         var sender = RPCSender(transport: transport ?? AsyncHTTPTransport())
         sender.userAgent = "kvmove AlibabaCloud (provider aliyun)"
         let chain = CredentialsChain(
@@ -60,9 +70,12 @@ package struct AliyunProvider: Provider {
             region: environment["ALIBABA_CLOUD_REGION_ID"])
         self.client = AliyunClient(sender: sender, credentials: chain, endpoints: endpoints)
         self.environment = environment
+        self.site = site
         let seconds = environment[Self.pollVariable].flatMap(Double.init) ?? 3
         self.pollInterval = .milliseconds(Int(max(0.05, seconds) * 1000))
         self.maxPollInterval = .milliseconds(Int(max(0.05, seconds) * 1000 * 10))
+        let releaseWait = environment[Self.groupReleaseWaitVariable].flatMap(Double.init) ?? 300
+        self.groupReleaseWait = .milliseconds(Int(max(1, releaseWait) * 1000))
     }
 
     package func shutdown() async {

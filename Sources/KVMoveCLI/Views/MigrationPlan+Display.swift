@@ -3,8 +3,11 @@ import KVMoveCore
 /// Short human descriptions of a migration plan, shared by the text and Markdown views.
 extension MigrationPlan {
     /// `migration orders-cache (provider local, stage sync; observed: not-started)`.
+    ///
+    /// A provider that records the cloud site it works on shows it: `(provider aliyun, China site, …`.
     var displayHeader: String {
-        "migration \(spec.name) (provider \(spec.provider), stage \(spec.stage.rawValue); "
+        let site = settings["site"].map { ", \($0 == "china" ? "China" : $0) site" } ?? ""
+        return "migration \(spec.name) (provider \(spec.provider)\(site), stage \(spec.stage.rawValue); "
             + "observed: \(observedStage.rawValue))"
     }
 

@@ -54,6 +54,8 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
         var stage: String
         /// `not-started`, `syncing`, `cut-over` or `completed`.
         var observedStage: String
+        /// The cloud site the provider works on (`china` or `international` for aliyun); absent otherwise.
+        var site: String?
         var resources: Resources
         /// The observed facts the plan relies on; apply refuses the plan when one differs.
         var facts: [String: String]
@@ -61,6 +63,7 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name
             case provider
+            case site
             case stage
             case observedStage = "observed_stage"
             case resources
@@ -70,6 +73,7 @@ struct PlanJSONDocument: Codable, Hashable, Sendable {
         init(_ migration: MigrationPlan) {
             name = migration.spec.name
             provider = migration.spec.provider
+            site = migration.settings["site"]
             stage = migration.spec.stage.rawValue
             observedStage = migration.observedStage.rawValue
             resources = Resources(

@@ -219,10 +219,13 @@ package struct Applier: Sendable {
                 if let id = outcome.groupId { resources.groupId = id }
                 if let id = outcome.targetId { resources.targetId = id }
                 let elapsed = clock().timeIntervalSince(started)
+                let message = [outcome.summary, outcome.warning.map { "warning: \($0)" }].compactMap { $0 }
+                    .joined(separator: "; ")
                 try record(
                     JournalEntry(
-                        time: now(), migration: name, event: .stepFinished, step: step.id, message: outcome.summary,
-                        elapsedSeconds: elapsed))
+                        time: now(), migration: name, event: .stepFinished, step: step.id,
+                        message: message.isEmpty ? nil : message, elapsedSeconds: elapsed))
+                if let warning = outcome.warning { events(.warning("\(step.id): \(warning)")) }
                 events(.stepFinished(step, elapsed: elapsed, summary: outcome.summary))
                 completed += 1
             } catch is ApplyInterrupted {
@@ -274,6 +277,9 @@ package struct Applier: Sendable {
             if let id = outcome.targetId {
                 context.resources.targetId = id
                 result.targetId = id
+            }
+            if let warning = outcome.warning {
+                result.warning = result.warning.map { $0 + "; " + warning } ?? warning
             }
             if let summary = outcome.summary {
                 // Each gate says why it passed; other steps end with what their last request did.

@@ -14,8 +14,12 @@ package enum Billing: Hashable, Sendable, Codable {
         }
     }
 
-    /// Subscription periods the cloud accepts, in months.
+    /// Subscription periods the cloud accepts when it creates an instance, in months.
     package static let allowedPeriods: [Int] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 60]
+
+    /// Subscription periods the cloud accepts when an existing instance changes to PrePaid, in months:
+    /// no 60 (the official SDK's billing-change model: "1 to 9, 12, 24, and 36").
+    package static let changePeriods: [Int] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36]
 
     /// A short human description, such as `PrePaid (12 months, auto-renew)`.
     package var summary: String {

@@ -31,6 +31,12 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
     /// Channel risks that start with this describe the channel in general; the others, what it did in this
     /// migration (they are repeated at disconnect-sync).
     package static let generalChannelRiskPrefix = "the channel "
+    /// Steps the provider cannot carry out for this migration where it is (for example a call the cloud offers
+    /// on one site only), keyed by ``StepKind`` raw value: the planner refuses a plan that needs one, with the
+    /// provider's reason and what to do, instead of planning a step that would fail.
+    package var unsupportedSteps: [String: UnsupportedStep]
+    /// What the planner should tell the reviewer about this migration, from the provider (display only).
+    package var notes: [String]
 
     package init(
         source: ObservedInstance? = nil,
@@ -43,7 +49,9 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         sync: ObservedSync? = nil,
         verification: ObservedVerification? = nil,
         settings: [String: String] = [:],
-        channelRisks: [String] = []
+        channelRisks: [String] = [],
+        unsupportedSteps: [String: UnsupportedStep] = [:],
+        notes: [String] = []
     ) {
         self.source = source
         self.sourceGroup = sourceGroup
@@ -56,11 +64,13 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
         self.verification = verification
         self.settings = settings
         self.channelRisks = channelRisks
+        self.unsupportedSteps = unsupportedSteps
+        self.notes = notes
     }
 
     private enum CodingKeys: String, CodingKey {
         case source, sourceGroup, target, nameConflict, group, targetVPC, targetVSwitch, sync, verification, settings
-        case channelRisks
+        case channelRisks, unsupportedSteps, notes
     }
 
     package init(from decoder: any Decoder) throws {
@@ -76,6 +86,20 @@ package struct ObservedMigration: Codable, Hashable, Sendable {
             sync: try c.decodeIfPresent(ObservedSync.self, forKey: .sync),
             verification: try c.decodeIfPresent(ObservedVerification.self, forKey: .verification),
             settings: try c.decodeIfPresent([String: String].self, forKey: .settings) ?? [:],
-            channelRisks: try c.decodeIfPresent([String].self, forKey: .channelRisks) ?? [])
+            channelRisks: try c.decodeIfPresent([String].self, forKey: .channelRisks) ?? [],
+            unsupportedSteps: try c.decodeIfPresent([String: UnsupportedStep].self, forKey: .unsupportedSteps) ?? [:],
+            notes: try c.decodeIfPresent([String].self, forKey: .notes) ?? [])
+    }
+}
+
+/// A step a provider cannot carry out here: why, with what to do, and the spec field the refusal points at.
+package struct UnsupportedStep: Codable, Hashable, Sendable {
+    package var message: String
+    /// The dotted spec path of the diagnostic, such as `spec.provider`.
+    package var specPath: String
+
+    package init(message: String, specPath: String) {
+        self.message = message
+        self.specPath = specPath
     }
 }

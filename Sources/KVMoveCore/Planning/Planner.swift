@@ -75,6 +75,7 @@ private struct MigrationPlanner {
         if stage != .notStarted || observed.target == nil { checkGroupRoom() }
         checkRelease()
         if refusals.isEmpty { planSteps(stage) }
+        warnings += observed.notes
         return MigrationPlan(
             spec: spec,
             observedStage: stage,
@@ -293,6 +294,10 @@ private struct MigrationPlanner {
     // MARK: - Steps
 
     mutating func add(_ step: Step) {
+        if let unsupported = observed.unsupportedSteps[step.kind.rawValue] {
+            refuse(.stepUnsupportedHere, "\(step.kind.rawValue): \(unsupported.message)", at: unsupported.specPath)
+            return
+        }
         var step = step
         if let last = steps.last(where: { ![StepKind.renameTarget, .changeTargetBilling].contains($0.kind) }),
             ![StepKind.renameTarget, .changeTargetBilling].contains(step.kind)
@@ -502,6 +507,17 @@ private struct MigrationPlanner {
             )
         }
         if target.billing != spec.target.billing {
+            if case .prePaid(let months?, _) = spec.target.billing, !Billing.changePeriods.contains(months) {
+                refuse(
+                    .billingPeriodNotForChange,
+                    "target \(target.id) exists and would change to PrePaid for \(months) months, but a change of "
+                        + "billing takes a period of "
+                        + Billing.changePeriods.map(String.init).joined(separator: ", ")
+                        + " months (\(months) is available only when an instance is created); choose one of those",
+                    at: "spec.target.billing.periodMonths"
+                )
+                return
+            }
             add(
                 Step(
                     migration: name,

@@ -33,6 +33,8 @@ package struct Refusal: Hashable, Sendable, Codable {
         case targetZoneUsedByMember = "target-zone-used-by-member"
         case targetSpecDiffers = "target-spec-differs"
         case prePaidSourceRelease = "prepaid-source-release"
+        case billingPeriodNotForChange = "billing-period-not-for-change"
+        case stepUnsupportedHere = "step-unsupported-here"
     }
 
     package var migration: String
