@@ -3,7 +3,7 @@
 
 Checks, each counted as one passed or failed check:
   - each schema (migration, sandbox) is a valid JSON Schema 2020-12 document;
-  - every object schema has "additionalProperties": false, and every property has a
+  - every object schema has "additionalProperties": false (a map types its values instead), and every property has a
     "description" and "examples" (and those examples validate against the property);
   - every file under examples/ starts with the yaml-language-server modeline pointing at the schema
     of its documents' kind (Migration or Sandbox);
@@ -47,6 +47,7 @@ SCHEMA_LEVEL_BAD = [
     "bad-instance-id",
     "bad-network-ids",
     "bad-period",
+    "security-ips-bad",
     "bad-provider",
     "bad-stage",
     "empty-region-zone",
@@ -119,7 +120,14 @@ def walk_schema(node, where, validator_class):
     if not isinstance(node, dict):
         return
     if node.get("type") == "object":
-        check(node.get("additionalProperties") is False, f"{where}: object without additionalProperties: false")
+        # Closed objects say additionalProperties: false; a map (group name -> list) types its values instead.
+        additional = node.get("additionalProperties")
+        check(
+            additional is False or (isinstance(additional, dict) and "properties" not in node),
+            f"{where}: object without additionalProperties: false (or a typed map)",
+        )
+        if isinstance(additional, dict):
+            walk_schema(additional, f"{where}.*", validator_class)
     for name, sub in node.get("properties", {}).items():
         path = f"{where}.{name}"
         check(isinstance(sub, dict) and bool(sub.get("description")), f"{path}: missing description")

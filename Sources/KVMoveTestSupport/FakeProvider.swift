@@ -150,6 +150,15 @@ package struct FakeProvider: Provider {
             return [request("DeleteInstance", [P("InstanceId", p.instanceId)])]
         case .releaseGroup(let p):
             return [request("DeleteGroup", [P("GroupId", p.groupId.map { .text($0) } ?? group), P("Name", p.name)])]
+        case .securityIps(let p):
+            return p.groups.sorted { $0.key < $1.key }.map { name, ips in
+                request(
+                    "SetWhitelist",
+                    [
+                        P("InstanceId", p.instanceId.map { .text($0) } ?? target), P("Group", name),
+                        P("Addresses", ips.joined(separator: ",")),
+                    ])
+            }
         }
     }
 
@@ -247,6 +256,16 @@ package struct FakeProvider: Provider {
                 world.update(instance: targetId) { $0.observed.groupId = nil }
             }
             return StepOutcome(summary: "sync disconnected; target stands alone")
+        case "SetWhitelist":
+            let id = try param(request, "InstanceId")
+            let group = try param(request, "Group")
+            let addresses = try param(request, "Addresses").split(separator: ",").map(String.init)
+            try await mutate(call) { world in
+                world.update(instance: id) {
+                    $0.observed.securityIps = ($0.observed.securityIps ?? [:]).merging([group: addresses]) { $1 }
+                }
+            }
+            return StepOutcome(summary: "whitelist \(group) set")
         case "DeleteInstance":
             let sourceId = try param(request, "InstanceId")
             try await mutate(call) { world in

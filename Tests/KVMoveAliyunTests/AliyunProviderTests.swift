@@ -340,4 +340,36 @@ import Testing
         #expect(steps["create-target"]?.specPath == "spec.provider")
         #expect(steps["release-source"]?.message.contains("release the child instance") == true)
     }
+
+    @Test func whitelistGroupsAreSetOneCallEachWithCover() throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: Script([:]))
+        let planned = PlannedSecurityIps(
+            instanceId: nil, groups: ["app": ["172.16.0.0/24", "10.0.0.1"], "batch": ["10.9.0.0/16"]])
+        let requests = try provider.requests(
+            for: Self.step(.setTargetSecurityIps, .securityIps(planned)), in: Self.context())
+        #expect(requests.map(\.action) == ["ModifySecurityIps", "ModifySecurityIps"])
+        let app = try #require(requests.first)
+        #expect(app.effect == .change && app.idempotent)
+        #expect(app.text("RegionId") == "cn-hangzhou")
+        #expect(app.parameters.first { $0.name == "InstanceId" }?.value == .knownAfterApply(.target))
+        #expect(app.text("SecurityIpGroupName") == "app")
+        #expect(app.text("SecurityIps") == "172.16.0.0/24,10.0.0.1")
+        #expect(app.text("ModifyMode") == "Cover")
+        #expect(requests.last?.text("SecurityIpGroupName") == "batch")
+    }
+
+    @Test func whitelistGroupsAreReadFromTheirCommaSeparatedList() throws {
+        let json = try JSONValue.parse(
+            Array(
+                #"""
+                {"RequestId":"R","SecurityIpGroups":{"SecurityIpGroup":[
+                  {"SecurityIpGroupName":"default","SecurityIpList":"127.0.0.1","SecurityIpGroupAttribute":""},
+                  {"SecurityIpGroupName":"app","SecurityIpList":"172.16.0.0/24, 10.0.0.1","SecurityIpGroupAttribute":""},
+                  {"SecurityIpGroupName":"empty","SecurityIpList":""}]}}
+                """#.utf8))
+        #expect(
+            AliyunProvider.securityIpGroups(json) == [
+                "default": ["127.0.0.1"], "app": ["172.16.0.0/24", "10.0.0.1"], "empty": [],
+            ])
+    }
 }

@@ -17,6 +17,27 @@ import Testing
         let inside = try Endpoints(environment: ["ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED": "true"])
         #expect(inside.endpoint(.rKVStore, region: "cn-shanghai").host == "r-kvstore-vpc.cn-shanghai.aliyuncs.com")
         #expect(inside.endpoint(.sts, region: "cn-shanghai").host == "sts-vpc.cn-shanghai.aliyuncs.com")
+        #expect(inside.publicFallbacks(regions: ["cn-shanghai", "cn-hangzhou"]).isEmpty)
+    }
+
+    @Test("VPC-internal hosts only where the endpoint table lists one; elsewhere the public host, said once")
+    func vpcEndpointsOnlyWhereListed() throws {
+        let inside = try Endpoints(environment: ["ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED": "true"])
+        // eu-central-1's row of the R-KVStore table names no VPC host: the public one, not a guess.
+        #expect(inside.endpoint(.rKVStore, region: "eu-central-1").host == "r-kvstore.eu-central-1.aliyuncs.com")
+        #expect(inside.endpoint(.vpc, region: "eu-central-1").host == "vpc.eu-central-1.aliyuncs.com")
+        #expect(inside.endpoint(.vpc, region: "cn-hangzhou").host == "vpc-vpc.cn-hangzhou.aliyuncs.com")
+        let lines = inside.publicFallbacks(regions: ["eu-central-1", "cn-shanghai", "eu-central-1"])
+        #expect(
+            lines == [
+                "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED is set, but the endpoint table lists no VPC endpoint of r-kvstore "
+                    + "in eu-central-1: kvmove calls the public endpoint r-kvstore.eu-central-1.aliyuncs.com (set "
+                    + "ALIBABA_CLOUD_ENDPOINT_R_KVSTORE to use another)",
+                "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED is set, but the endpoint table lists no VPC endpoint of vpc in "
+                    + "eu-central-1: kvmove calls the public endpoint vpc.eu-central-1.aliyuncs.com (set "
+                    + "ALIBABA_CLOUD_ENDPOINT_VPC to use another)",
+            ])
+        #expect(try Endpoints(environment: [:]).publicFallbacks(regions: ["eu-central-1"]).isEmpty)
     }
 
     @Test func overridesTakeFullURLs() throws {

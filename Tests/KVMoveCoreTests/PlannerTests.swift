@@ -93,7 +93,39 @@ struct PlannerTests {
         var testDescription: String { label }
     }
 
+    /// A migration whose spec names whitelist groups.
+    static func whitelisted(_ groups: [String: [String]], stage: Stage = .sync) -> MigrationSpec {
+        var spec = SpecFixtures.spec(stage: stage)
+        spec.target.securityIps = groups
+        return spec
+    }
+
     static let stepCases: [StepCase] = [
+        StepCase(
+            label: "fresh, whitelist groups named", spec: whitelisted(["app": ["172.16.0.0/16"]]),
+            observed: Observed.fresh(),
+            expected: [.createGroup, .createTarget, .setTargetSecurityIps, .waitFullSync, .verifyData]
+        ),
+        StepCase(
+            label: "a whitelist group drifted on a cut-over target",
+            spec: whitelisted(["app": ["172.16.0.0/16"]], stage: .cutover),
+            observed: {
+                var o = Observed.cutOver()
+                o.target?.securityIps = ["default": ["127.0.0.1"], "app": ["10.0.0.1"]]
+                return o
+            }(),
+            expected: [.setTargetSecurityIps]
+        ),
+        StepCase(
+            label: "whitelist groups as the spec says (order aside)",
+            spec: whitelisted(["app": ["172.16.0.0/16", "10.0.0.1"]], stage: .cutover),
+            observed: {
+                var o = Observed.cutOver()
+                o.target?.securityIps = ["default": ["127.0.0.1"], "app": ["10.0.0.1", "172.16.0.0/16"]]
+                return o
+            }(),
+            expected: []
+        ),
         StepCase(
             label: "fresh, stage sync", spec: SpecFixtures.spec(), observed: Observed.fresh(),
             expected: [.createGroup, .createTarget, .waitFullSync, .verifyData]
@@ -462,5 +494,72 @@ struct PlannerTests {
         ])
     func observedStage(_ observed: ObservedMigration, _ stage: ObservedStage) {
         #expect(Planner.observedStage(of: observed) == stage)
+    }
+
+    @Test(
+        "without securityIps the plan says the target's groups come from the source, and warns when none admits the vSwitch"
+    )
+    func whitelistCopiedFromTheSourceIsShownAndChecked() throws {
+        var observed = Observed.fresh()
+        observed.source?.securityIps = ["default": ["10.0.0.0/8"], "ops": ["192.168.1.10"]]
+        observed.targetVSwitch?.cidrBlock = "172.16.5.0/24"
+        let plan = try planner.plan([SpecFixtures.spec()], observed: ["orders-cache": observed], createdAt: "t")
+        let create = try #require(plan.steps.first { $0.kind == .createTarget })
+        #expect(
+            create.risks.contains(
+                "the target's whitelist groups are copied from the source when it is created: default = 10.0.0.0/8; "
+                    + "ops = 192.168.1.10"))
+        #expect(
+            plan.warnings == [
+                "orders-cache: none of the target's whitelist groups (default, ops) covers vSwitch vsw-bp1app0001 "
+                    + "(172.16.5.0/24): applications in vpc-bp1app0001 cannot connect to the target; add a group for "
+                    + "them in spec.target.securityIps, for example { app: [172.16.5.0/24] }"
+            ])
+        #expect(!plan.steps.contains { $0.kind == .setTargetSecurityIps })
+        // A group that covers the vSwitch (a wider block) silences the warning and is set after the create.
+        let spec = Self.whitelisted(["app": ["172.16.0.0/12"]])
+        let covered = try planner.plan([spec], observed: ["orders-cache": observed], createdAt: "t")
+        #expect(covered.warnings.isEmpty)
+        let set = try #require(covered.steps.first { $0.kind == .setTargetSecurityIps })
+        #expect(set.planned == .securityIps(PlannedSecurityIps(instanceId: nil, groups: ["app": ["172.16.0.0/12"]])))
+        #expect(set.after == ["app": "172.16.0.0/12"])
+        #expect(set.dependsOn == [try #require(covered.steps.first { $0.kind == .createTarget }).id])
+        let wait = try #require(covered.steps.first { $0.kind == .waitFullSync })
+        #expect(wait.dependsOn == [set.id])
+    }
+
+    @Test("a drifted whitelist group shows before and after; only named groups are touched")
+    func whitelistDrift() throws {
+        var observed = Observed.cutOver()
+        observed.target?.securityIps = ["default": ["127.0.0.1"], "app": ["10.0.0.1"]]
+        observed.targetVSwitch?.cidrBlock = "172.16.5.0/24"
+        let spec = Self.whitelisted(["app": ["172.16.0.0/16"], "batch": ["172.16.9.7"]], stage: .cutover)
+        let plan = try planner.plan([spec], observed: ["orders-cache": observed], createdAt: "t")
+        let step = try #require(plan.steps.first)
+        #expect(step.kind == .setTargetSecurityIps && step.action == .change)
+        #expect(step.before == ["app": "10.0.0.1"])
+        #expect(step.after == ["app": "172.16.0.0/16", "batch": "172.16.9.7"])
+        #expect(step.resourceId == observed.target?.id)
+        #expect(plan.warnings.isEmpty)
+        // The facts name the target's groups, so a plan saved before someone edits the whitelist is stale.
+        #expect(observed.facts["target.security_ips"] == "app=10.0.0.1;default=127.0.0.1")
+    }
+
+    @Test(
+        "IPv4 blocks: parsing and containment",
+        arguments: [
+            ("172.16.0.0/12", "172.16.5.0/24", true), ("172.16.5.0/24", "172.16.0.0/12", false),
+            ("0.0.0.0/0", "10.1.2.3", true), ("10.1.2.3", "10.1.2.3/32", true), ("10.1.2.3", "10.1.2.0/24", false),
+            ("192.168.1.77/24", "192.168.1.0/25", true),
+        ])
+    func ipv4Blocks(outer: String, inner: String, contains: Bool) throws {
+        let a = try #require(IPv4Block(outer))
+        let b = try #require(IPv4Block(inner))
+        #expect(a.contains(b) == contains)
+    }
+
+    @Test(arguments: ["10.0.0.256", "10.0.0", "10.0.0.1/33", "::1", "a.b.c.d", "10.0.0.1/", "1.2.3.4.5", ""])
+    func notIPv4Blocks(text: String) {
+        #expect(IPv4Block(text) == nil)
     }
 }

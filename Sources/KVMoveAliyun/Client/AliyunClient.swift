@@ -37,12 +37,12 @@ package struct AliyunClient: Sendable {
                 return try await sender.call(
                     endpoint: endpoints.endpoint(service, region: region), action: action, version: service.version,
                     query: parameters, credentials: signing)
-            } catch where AliyunErrorClassifier.credentialCodes.contains(error.code) {
+            } catch  where AliyunErrorClassifier.credentialCodes.contains(error.code) {
                 // Say which credentials were refused, so the user knows which link of the chain to fix.
                 var named = error
                 named.message += " (credentials: access key \(signing.accessKeyId) from \(signing.source))"
                 throw named
-            } catch where error.isRetryable && attempt < attempts {
+            } catch  where error.isRetryable && attempt < attempts {
                 let backoff = min(10, 0.5 * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
                 let delay = max(backoff, error.retryAfterSeconds ?? 0)
                 Self.retryReport?(RetriedCall(action: action, error: error, attempt: attempt, delaySeconds: delay))

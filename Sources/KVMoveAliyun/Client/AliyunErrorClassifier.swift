@@ -39,7 +39,9 @@ package enum AliyunErrorClassifier {
         "DBInstanceNotFound",
     ]
 
-    /// The codes that mean "this distributed instance does not exist". None is documented; these are
+    /// The codes that mean "this distributed instance does not exist".
+    ///
+    /// None is documented; these are
     /// the R-KVStore forms for a missing id (kvmove also reads an empty `GlobalDistributeCaches` list as
     /// "not listed").
     package static let groupNotFoundCodes: Set<String> = [
@@ -72,8 +74,10 @@ package enum AliyunErrorClassifier {
         return .never
     }
 
-    /// The longest wait a server's hint may ask for, in seconds: the official SDKs' own cap
-    /// (darabonba `MAX_DELAY_TIME`, 120 000 ms). A larger hint is waited for this long, then retried.
+    /// The longest wait a server's hint may ask for, in seconds.
+    ///
+    /// It is the official SDKs' own cap (darabonba `MAX_DELAY_TIME`, 120 000 ms); a larger hint is
+    /// waited for this long, then retried.
     package static let maxRetryAfterSeconds: Double = 120
 
     /// The server's hint, in seconds (at most ``maxRetryAfterSeconds``), from the response headers.

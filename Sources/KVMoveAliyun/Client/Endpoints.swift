@@ -3,7 +3,9 @@
 /// Defaults: `r-kvstore.<region>.aliyuncs.com`, `vpc.<region>.aliyuncs.com`, and
 /// `sts.aliyuncs.com` (or `sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com`). With
 /// ``vpcInternal`` the VPC-internal hosts `<service>-vpc.<region>.aliyuncs.com` are used
-/// instead, for runs inside a VPC without Internet access. `ALIBABA_CLOUD_ENDPOINT_R_KVSTORE`,
+/// instead, for runs inside a VPC without Internet access, but only in the regions whose
+/// endpoint table lists one (``vpcRegions``); elsewhere the public host, which
+/// ``publicFallbacks(regions:)`` names so the user is told once. `ALIBABA_CLOUD_ENDPOINT_R_KVSTORE`,
 /// `ALIBABA_CLOUD_ENDPOINT_VPC` and `ALIBABA_CLOUD_ENDPOINT_STS` override them with a full URL
 /// (`http://127.0.0.1:PORT` works, for a test server).
 package struct Endpoints: Sendable, Hashable {
@@ -31,6 +33,33 @@ package struct Endpoints: Sendable, Hashable {
             }
         }
     }
+
+    /// The regions whose endpoint table lists a VPC-internal host, per service.
+    ///
+    /// R-KVStore: the rows of the API reference's endpoint table (Nov 2024 and the newer localized
+    /// copy) that name `r-kvstore-vpc.<region>.aliyuncs.com`, and the Singapore and Hong Kong notice
+    /// (Oct 2024); older copies of the table had none for cn-hangzhou, cn-shenzhen, cn-wulanchabu and
+    /// cn-wuhan-lr. VPC API: its endpoint table (Jan 2026). STS: the RAM endpoint table (Aug 2025).
+    /// Regions whose rows kvmove could not read are left out, so they get the public host: a wrong
+    /// guess costs a detour over the Internet, never a host that does not resolve.
+    package static let vpcRegions: [Service: Set<String>] = [
+        .rKVStore: [
+            "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
+            "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-wuhan-lr",
+            "cn-zhengzhou-jva", "cn-hongkong", "ap-southeast-1", "ap-southeast-2", "ap-southeast-6",
+            "ap-northeast-2",
+        ],
+        .vpc: [
+            "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
+            "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "ap-southeast-2",
+            "ap-southeast-6", "ap-northeast-2",
+        ],
+        .sts: [
+            "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
+            "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-wuhan-lr",
+            "cn-chengdu", "cn-hongkong", "ap-northeast-1", "ap-northeast-2", "ap-southeast-3", "ap-southeast-7",
+        ],
+    ]
 
     /// The environment variable that selects VPC-internal endpoints (`true`/`1`).
     package static let vpcInternalVariable = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"
@@ -61,16 +90,39 @@ package struct Endpoints: Sendable, Hashable {
     /// The endpoint of `service` for `region`.
     package func endpoint(_ service: Service, region: String?) -> ServiceEndpoint {
         if let override = overrides[service] { return override }
-        let suffix = vpcInternal ? "-vpc" : ""
         switch service {
         case .sts:
             if let region = stsRegion ?? (vpcInternal ? region : nil) {
-                return ServiceEndpoint(host: "sts\(suffix).\(region).aliyuncs.com")
+                return ServiceEndpoint(host: "sts\(suffix(.sts, region)).\(region).aliyuncs.com")
             }
             return ServiceEndpoint(host: "sts.aliyuncs.com")
         case .rKVStore, .vpc:
-            return ServiceEndpoint(host: "\(service.rawValue)\(suffix).\(region ?? "cn-hangzhou").aliyuncs.com")
+            let region = region ?? "cn-hangzhou"
+            return ServiceEndpoint(host: "\(service.rawValue)\(suffix(service, region)).\(region).aliyuncs.com")
         }
+    }
+
+    private func suffix(_ service: Service, _ region: String) -> String {
+        vpcInternal && Self.vpcRegions[service]?.contains(region) == true ? "-vpc" : ""
+    }
+
+    /// What to tell the user about regions without a listed VPC endpoint.
+    ///
+    /// One line per service and region that VPC-internal endpoints were asked for but the endpoint table
+    /// lists none: what kvmove uses instead and how to choose another. Empty when ``vpcInternal`` is off.
+    package func publicFallbacks(regions: [String]) -> [String] {
+        guard vpcInternal else { return [] }
+        var lines: [String] = []
+        for service in [Service.rKVStore, .vpc] where !isOverridden(service) {
+            let missing = Set(regions).filter { Self.vpcRegions[service]?.contains($0) != true }.sorted()
+            for region in missing {
+                lines.append(
+                    "\(Self.vpcInternalVariable) is set, but the endpoint table lists no VPC endpoint of "
+                        + "\(service.rawValue) in \(region): kvmove calls the public endpoint "
+                        + "\(endpoint(service, region: region).host) (set \(service.overrideVariable) to use another)")
+            }
+        }
+        return lines
     }
 
     /// True when `service` was overridden by the environment.

@@ -46,19 +46,22 @@ package struct RPCSender: Sendable {
             headers: request.headers + [("accept", "application/json"), ("user-agent", userAgent)], action: action)
     }
 
-    /// Calls `action` unsigned, in the classic RPC form the official credentials library uses for STS
-    /// `AssumeRoleWithOIDC` (`alibabacloud_credentials` `OIDCRoleArnCredentialsProvider`): `GET /` with
-    /// `Action`, `Format=JSON`, `Version`, the parameters and `Timestamp` in the query, and only `host`,
-    /// `accept` and `user-agent` headers. The OIDC token in the query is the credential.
+    /// Calls `action` unsigned, in the classic RPC form.
+    ///
+    /// That is the form the official credentials library uses for STS `AssumeRoleWithOIDC`
+    /// (`alibabacloud_credentials` `OIDCRoleArnCredentialsProvider`): `GET /` with
+    /// `Action`, `Format=JSON`, `Version`, the parameters and `Timestamp` in the query, no signature and no
+    /// nonce, and only `host` and `user-agent` headers. The OIDC token in the query is the credential.
     package func callAnonymous(
         endpoint: ServiceEndpoint, action: String, version: String, query: [(name: String, value: String)]
     ) async throws(ProviderError) -> Response {
-        let full = [("Action", action), ("Format", "JSON"), ("Version", version)] + query + [
-            ("Timestamp", Self.timestamp(now()))
-        ]
+        let full =
+            [("Action", action), ("Format", "JSON"), ("Version", version)] + query + [
+                ("Timestamp", Self.timestamp(now()))
+            ]
         return try await exchange(
             method: "GET", endpoint: endpoint, query: full,
-            headers: [("host", endpoint.host), ("accept", "application/json"), ("user-agent", userAgent)],
+            headers: [("host", endpoint.host), ("user-agent", userAgent)],
             action: action)
     }
 
@@ -73,7 +76,8 @@ package struct RPCSender: Sendable {
         let response: HTTPExchangeResponse
         do {
             response = try await transport.send(
-                HTTPExchangeRequest(method: method, url: url, headers: headers, body: [], timeoutSeconds: timeoutSeconds))
+                HTTPExchangeRequest(
+                    method: method, url: url, headers: headers, body: [], timeoutSeconds: timeoutSeconds))
         } catch let error as CancellationError {
             throw ProviderError(
                 source: .aliyun, code: "Cancelled", message: "\(action) was cancelled", underlying: error)

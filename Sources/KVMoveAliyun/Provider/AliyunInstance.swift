@@ -102,7 +102,8 @@ struct AliyunInstance: Sendable, Hashable {
             return "source \(id) uses the read/write splitting architecture" + remedy
         }
         if !instanceClass.hasPrefix("redis.amber.") {
-            return "source \(id) has class \(instanceClass), which is not a classic Tair DRAM-based class (redis.amber.*)"
+            return
+                "source \(id) has class \(instanceClass), which is not a classic Tair DRAM-based class (redis.amber.*)"
                 + remedy
         }
         if hasDirectConnection {

@@ -69,26 +69,39 @@ extension AliyunProvider {
             for item in switchItems {
                 if let id = item["VSwitchId"].string {
                     vSwitches[id] = ObservedVSwitch(
-                        id: id, vpcId: item["VpcId"].string ?? "", zone: item["ZoneId"].string ?? "")
+                        id: id, vpcId: item["VpcId"].string ?? "", zone: item["ZoneId"].string ?? "",
+                        cidrBlock: item["CidrBlock"].string.flatMap { $0.isEmpty ? nil : $0 })
                 }
             }
         }
-        // What has no batch form, per source, eight at a time.
+        // What has no batch form, per source and per target, eight at a time. A source's whitelist matters only
+        // while its target is still to be created (the target's groups are cloned from it); a target's, once it is.
         var engines: [String: (minor: String, capable: Bool)] = [:]
         var direct: [String: Bool] = [:]
-        let ordered = sources.values.sorted { $0.id < $1.id }
-        try await withThrowingTaskGroup(of: PerSource.self) { group in
+        var whitelists: [String: [String: [String]]] = [:]
+        let awaitingTarget = Set(specs.filter { targets[$0.name] == nil }.map(\.source.instanceId))
+        let jobs: [(AliyunInstance, Bool)] =
+            sources.values.sorted { $0.id < $1.id }.map { ($0, true) }
+            + targets.values.sorted { $0.id < $1.id }.map { ($0, false) }
+        try await withThrowingTaskGroup(of: PerInstance.self) { group in
             var next = 0
             func add() {
-                guard next < ordered.count else { return }
-                let source = ordered[next]
+                guard next < jobs.count else { return }
+                let (instance, isSource) = jobs[next]
                 next += 1
-                group.addTask { try await self.perSource(source) }
+                group.addTask {
+                    isSource
+                        ? try await self.perSource(instance, readWhitelist: awaitingTarget.contains(instance.id))
+                        : PerInstance(
+                            id: instance.id,
+                            securityIps: try await self.securityIps(instance.id, region: instance.region))
+                }
             }
             for _ in 0..<8 { add() }
             while let done = try await group.next() {
-                engines[done.id] = (done.minorVersion, done.syncCapable)
+                if let minor = done.minorVersion { engines[done.id] = (minor, done.syncCapable) }
                 if let hasDirect = done.hasDirectConnection { direct[done.id] = hasDirect }
+                if let groups = done.securityIps { whitelists[done.id] = groups }
                 add()
             }
         }
@@ -97,16 +110,23 @@ extension AliyunProvider {
             result[spec.name] = observed(
                 spec, source: sources[spec.source.instanceId], target: targets[spec.name], groups: groups,
                 engine: engines[spec.source.instanceId], direct: direct[spec.source.instanceId] ?? false,
+                whitelists: whitelists,
                 vpc: vpcs[spec.target.vpcId], vSwitch: vSwitches[spec.target.vSwitchId], all: sources, targets: targets)
             result[spec.name]?.nameConflict = byName[spec.target.region]?[spec.target.instanceName]?
                 .first { $0.tags[Self.tagKey] != spec.name }?.observed()
+        }
+        // Said once, on the first migration: which regions have no VPC endpoint and get the public one.
+        let regions = specs.flatMap { [$0.source.region, $0.target.region] }
+        if let first = specs.map(\.name).min() {
+            result[first]?.notes += client.endpoints.publicFallbacks(regions: regions)
         }
         return result
     }
 
     private func observed(
         _ spec: MigrationSpec, source: AliyunInstance?, target: AliyunInstance?, groups: [String: GroupInfo],
-        engine: (minor: String, capable: Bool)?, direct: Bool, vpc: ObservedVPC?, vSwitch: ObservedVSwitch?,
+        engine: (minor: String, capable: Bool)?, direct: Bool, whitelists: [String: [String: [String]]],
+        vpc: ObservedVPC?, vSwitch: ObservedVSwitch?,
         all: [String: AliyunInstance], targets: [String: AliyunInstance]
     ) -> ObservedMigration {
         var seen = ObservedMigration(
@@ -120,6 +140,7 @@ extension AliyunProvider {
                 minorVersion: engine?.minor ?? "unknown", syncCapable: engine?.capable ?? true)
             instance.groupIneligibility =
                 source.groupId == nil ? source.groupIneligibility(hasDirectConnection: direct) : nil
+            instance.securityIps = whitelists[source.id]
             seen.source = instance
             if let groupId = source.groupId {
                 let info = groups[groupId]
@@ -148,6 +169,7 @@ extension AliyunProvider {
                 billing = spec.target.billing
             }
             seen.target = target.observed(minorVersion: "", billing: billing)
+            seen.target?.securityIps = whitelists[target.id]
             seen.verification = target.tags[Self.verifiedTagKey].flatMap { VerificationTag(value: $0) }?.observed
             if seen.group == nil, let groupId = target.groupId, let info = groups[groupId] {
                 seen.group = ObservedGroup(
@@ -223,22 +245,25 @@ extension AliyunProvider {
         return steps
     }
 
-    /// What observing reads per source.
-    struct PerSource: Sendable {
+    /// What observing reads per instance: for a source, its engine (and direct connection, whitelist); for a
+    /// target, its whitelist.
+    struct PerInstance: Sendable {
         var id: String
-        var minorVersion: String
-        var syncCapable: Bool
+        var minorVersion: String?
+        var syncCapable = true
         var hasDirectConnection: Bool?
+        var securityIps: [String: [String]]?
     }
 
-    /// `DescribeEngineVersion`, and `DescribeDBInstanceNetInfo` for a cluster.
-    private func perSource(_ source: AliyunInstance) async throws(ProviderError) -> PerSource {
+    /// `DescribeEngineVersion`, `DescribeDBInstanceNetInfo` for a cluster, and `DescribeSecurityIps` when asked.
+    private func perSource(_ source: AliyunInstance, readWhitelist: Bool) async throws(ProviderError) -> PerInstance {
         let engine = try await kvstore("DescribeEngineVersion", region: source.region, [("InstanceId", source.id)])
         let upgradable = engine.json["EnableUpgradeMinorVersion"].bool ?? false
         let latest = engine.json["IsLatestVersion"].bool ?? !upgradable
-        var result = PerSource(
+        var result = PerInstance(
             id: source.id, minorVersion: engine.json["MinorVersion"].string ?? "unknown",
             syncCapable: latest || !upgradable)
+        if readWhitelist { result.securityIps = try await securityIps(source.id, region: source.region) }
         if source.architectureType == "cluster" {
             let info = try await kvstore(
                 "DescribeDBInstanceNetInfo", region: source.region, [("InstanceId", source.id)])

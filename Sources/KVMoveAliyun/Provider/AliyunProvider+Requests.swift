@@ -24,7 +24,7 @@ extension AliyunProvider {
         }
         let onTarget: Bool =
             switch step.planned {
-            case .target, .rename, .billing, .fullSync, .disconnect: true
+            case .target, .rename, .billing, .fullSync, .disconnect, .securityIps: true
             default: false
             }
         return try buildRequests(for: step, in: context).map { request in
@@ -115,7 +115,9 @@ extension AliyunProvider {
             parameters += tagParameters(p.tags)
             // The group's id on the target, so that a plan after the release still finds a group the cloud kept.
             let groupTag = p.tags.count + 1
-            parameters += [P("Tag.\(groupTag).Key", Self.groupTagKey), P("Tag.\(groupTag).Value", id(p.groupId, .group))]
+            parameters += [
+                P("Tag.\(groupTag).Key", Self.groupTagKey), P("Tag.\(groupTag).Value", id(p.groupId, .group)),
+            ]
             return [
                 change(
                     cloudNative ? "CreateTairInstance" : "CreateInstance", parameters,
@@ -128,6 +130,19 @@ extension AliyunProvider {
                     "DescribeGlobalDistributeCache", [P("GlobalInstanceId", id(p.groupId, .group))],
                     note: "polled until the group is Normal and lists the target Normal"),
             ]
+        case .securityIps(let p):
+            let target = id(p.instanceId, .target)
+            return p.groups.sorted { $0.key < $1.key }.map { name, ips in
+                change(
+                    "ModifySecurityIps",
+                    [
+                        P("InstanceId", target), P("SecurityIpGroupName", name),
+                        P("SecurityIps", ips.joined(separator: ",")), P("ModifyMode", "Cover"),
+                    ],
+                    note: "sent unless DescribeSecurityIps already lists exactly these addresses in \(name); then "
+                        + "DescribeSecurityIps is polled until it does and DescribeInstanceAttribute until "
+                        + "InstanceStatus is Normal")
+            }
         case .rename(let p):
             return [
                 change("ModifyInstanceAttribute", [P("InstanceId", p.instanceId), P("InstanceName", p.name)]),

@@ -86,6 +86,24 @@ extension AliyunProvider {
             return StepOutcome(groupId: groupId, summary: "group \(groupId) created", requestId: response.requestId)
         case ("CreateInstance", _), ("CreateTairInstance", _):
             return try await createTarget(request, wire: wire(), region: region, context: context)
+        case ("ModifySecurityIps", _):
+            let id = try required("InstanceId")
+            let name = try required("SecurityIpGroupName")
+            let wanted = (request.text("SecurityIps") ?? "").split(separator: ",").map(String.init)
+            var outcome = StepOutcome(summary: "whitelist group \(name) already holds \(wanted.joined(separator: ","))")
+            if try await securityIps(id, region: region)?[name].map(Set.init) != Set(wanted) {
+                let response = try await sendAsIs()
+                outcome = StepOutcome(summary: "whitelist group \(name) set", requestId: response.requestId)
+            }
+            // The status a whitelist change shows is not documented: wait until the list reads back, then Normal.
+            _ = try await waitUntil(context, what: "whitelist group \(name) of \(id)") {
+                () async throws -> PollState<Void> in
+                let now = try await securityIps(id, region: region)?[name] ?? []
+                guard Set(now) == Set(wanted) else { return .waiting("\(name) = \(now.joined(separator: ","))") }
+                let status = try await instance(id, region: region)?.status ?? "unknown"
+                return status == "Normal" ? .done(()) : .waiting("InstanceStatus \(status)")
+            }
+            return outcome
         case ("ModifyInstanceAttribute", _):
             let id = try required("InstanceId")
             if try await instance(id, region: region)?.name == request.text("InstanceName") {
@@ -169,9 +187,33 @@ extension AliyunProvider {
             return response.json["Instances"]["DBInstanceAttribute"].elements.compactMap(AliyunInstance.init).first {
                 $0.id == id
             }
-        } catch where AliyunErrorClassifier.isInstanceNotFound(error) {
+        } catch  where AliyunErrorClassifier.isInstanceNotFound(error) {
             return nil
         }
+    }
+
+    /// The whitelist groups of instance `id` (DescribeSecurityIps), name → addresses; nil when it does not exist.
+    func securityIps(_ id: String, region: String?) async throws(ProviderError) -> [String: [String]]? {
+        do {
+            let response = try await kvstore(
+                "DescribeSecurityIps", region: region,
+                [("RegionId", region ?? ""), ("InstanceId", id)].filter { !$0.value.isEmpty })
+            return Self.securityIpGroups(response.json)
+        } catch  where AliyunErrorClassifier.isInstanceNotFound(error) {
+            return nil
+        }
+    }
+
+    /// `SecurityIpGroups.SecurityIpGroup[]` as name → addresses (the list is one comma-separated string).
+    static func securityIpGroups(_ json: JSONValue) -> [String: [String]] {
+        var groups: [String: [String]] = [:]
+        for item in json["SecurityIpGroups"]["SecurityIpGroup"].array {
+            guard let name = item["SecurityIpGroupName"].string else { continue }
+            groups[name] = (item["SecurityIpList"].string ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+        }
+        return groups
     }
 
     /// The distributed instance `id`, nil when it does not exist.
@@ -181,7 +223,7 @@ extension AliyunProvider {
                 "DescribeGlobalDistributeCache", region: region,
                 [("RegionId", region ?? ""), ("GlobalInstanceId", id)].filter { !$0.value.isEmpty })
             return response.json["GlobalDistributeCaches"].elements.compactMap(GroupInfo.init).first { $0.id == id }
-        } catch where AliyunErrorClassifier.isGroupNotFound(error) {
+        } catch  where AliyunErrorClassifier.isGroupNotFound(error) {
             return nil
         }
     }

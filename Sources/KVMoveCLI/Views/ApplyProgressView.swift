@@ -28,6 +28,7 @@ final class ApplyProgressView: Sendable {
         case .upgradeSourceMinorVersion: "Upgrading minor version"
         case .createGroup, .createTarget: "Creating"
         case .renameTarget: "Renaming"
+        case .setTargetSecurityIps: "Setting whitelist groups"
         case .changeTargetBilling: "Changing billing"
         case .waitFullSync: "Waiting for full sync"
         case .verifyData: "Verifying data"

@@ -99,6 +99,10 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("kind", "release_group")
             put("group_id", p.groupId)
             put("name", p.name)
+        case .securityIps(let p):
+            put("kind", "security_ips")
+            put("instance_id", p.instanceId)
+            f["groups"] = .object(p.groups.mapValues { $0.joined(separator: ",") })
         }
         fields = f
     }

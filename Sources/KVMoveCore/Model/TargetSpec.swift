@@ -6,6 +6,11 @@ package struct TargetSpec: Codable, Hashable, Sendable {
     package var vSwitchId: String
     package var instanceName: String
     package var billing: Billing
+    /// The whitelist groups the target must have, by group name: IPv4 addresses and CIDR blocks.
+    ///
+    /// Groups not
+    /// named here are left as they are; nil when the spec says nothing (the target keeps what it gets).
+    package var securityIps: [String: [String]]?
 
     package init(
         region: String,
@@ -13,7 +18,8 @@ package struct TargetSpec: Codable, Hashable, Sendable {
         vpcId: String,
         vSwitchId: String,
         instanceName: String,
-        billing: Billing
+        billing: Billing,
+        securityIps: [String: [String]]? = nil
     ) {
         self.region = region
         self.zone = zone
@@ -21,5 +27,6 @@ package struct TargetSpec: Codable, Hashable, Sendable {
         self.vSwitchId = vSwitchId
         self.instanceName = instanceName
         self.billing = billing
+        self.securityIps = securityIps
     }
 }

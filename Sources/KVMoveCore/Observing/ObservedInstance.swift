@@ -23,6 +23,9 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
     /// Why this instance cannot become a member of an active-active group, and what to do; nil when it can
     /// (or the provider has no such limit).
     package var groupIneligibility: String?
+    /// The whitelist groups (name → addresses and CIDR blocks) that say who may connect; nil when the provider
+    /// has none or did not read them.
+    package var securityIps: [String: [String]]?
 
     package init(
         id: String,
@@ -40,9 +43,11 @@ package struct ObservedInstance: Codable, Hashable, Sendable {
         billing: Billing = .postPaid,
         groupId: String? = nil,
         tags: [String: String] = [:],
-        groupIneligibility: String? = nil
+        groupIneligibility: String? = nil,
+        securityIps: [String: [String]]? = nil
     ) {
         self.groupIneligibility = groupIneligibility
+        self.securityIps = securityIps
         self.id = id
         self.name = name
         self.region = region

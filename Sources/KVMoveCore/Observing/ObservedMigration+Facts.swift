@@ -28,6 +28,11 @@ extension ObservedMigration {
             facts["\(prefix).billing"] = instance.billing.summary
             facts["\(prefix).group"] = instance.groupId ?? "none"
             if instance.groupIneligibility != nil { facts["\(prefix).can_join_group"] = "no" }
+            if let groups = instance.securityIps {
+                facts["\(prefix).security_ips"] = groups.keys.sorted().map {
+                    "\($0)=\((groups[$0] ?? []).sorted().joined(separator: ","))"
+                }.joined(separator: ";")
+            }
         }
         put("source", source)
         put("target", target)

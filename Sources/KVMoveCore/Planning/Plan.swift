@@ -4,7 +4,7 @@
 /// what apply does.
 package struct Plan: Codable, Hashable, Sendable {
     /// The JSON format version; minor bumps are additive, major bumps break readers.
-    package static let formatVersion = "1.1"
+    package static let formatVersion = "1.2"
 
     package var formatVersion: String
     package var toolVersion: String

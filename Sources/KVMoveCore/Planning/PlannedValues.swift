@@ -16,6 +16,20 @@ package enum PlannedValues: Codable, Hashable, Sendable {
     case disconnect(PlannedDisconnect)
     case releaseInstance(PlannedInstanceRelease)
     case releaseGroup(PlannedGroupRelease)
+    case securityIps(PlannedSecurityIps)
+}
+
+/// Set the target's whitelist groups named in the spec, each to exactly its list (other groups are left alone).
+package struct PlannedSecurityIps: Codable, Hashable, Sendable {
+    /// Known after apply when the target is created in the same plan.
+    package var instanceId: String?
+    /// Group name → IPv4 addresses and CIDR blocks, in the spec's order.
+    package var groups: [String: [String]]
+
+    package init(instanceId: String?, groups: [String: [String]]) {
+        self.instanceId = instanceId
+        self.groups = groups
+    }
 }
 
 /// Upgrade the source's minor version so it can run the sync channel.

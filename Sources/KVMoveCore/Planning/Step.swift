@@ -68,6 +68,7 @@ package struct Step: Codable, Hashable, Sendable, Identifiable {
         case .createGroup: "\(address) will be created from the source"
         case .createTarget: "\(address) will be created and join the group"
         case .renameTarget: "\(address) will be renamed"
+        case .setTargetSecurityIps: "\(address) whitelist groups will be set"
         case .changeTargetBilling: "\(address) billing will be changed"
         case .waitFullSync: "\(address) full sync will be awaited"
         case .verifyData: "\(address) data will be verified against the source"

@@ -3,6 +3,7 @@ package enum StepKind: String, Codable, Hashable, Sendable, CaseIterable {
     case upgradeSourceMinorVersion = "upgrade-source-minor-version"
     case createGroup = "create-group"
     case createTarget = "create-target"
+    case setTargetSecurityIps = "set-target-security-ips"
     case renameTarget = "rename-target"
     case changeTargetBilling = "change-target-billing"
     case waitFullSync = "wait-full-sync"
@@ -16,7 +17,9 @@ package enum StepKind: String, Codable, Hashable, Sendable, CaseIterable {
     package var action: StepAction {
         switch self {
         case .createGroup, .createTarget: .create
-        case .upgradeSourceMinorVersion, .renameTarget, .changeTargetBilling, .disconnectSync: .change
+        case .upgradeSourceMinorVersion, .renameTarget, .changeTargetBilling, .disconnectSync,
+            .setTargetSecurityIps:
+            .change
         case .releaseSource, .releaseGroup: .release
         case .waitFullSync, .verifyData, .checkCutoverGates: .check
         }
@@ -28,7 +31,7 @@ package enum StepKind: String, Codable, Hashable, Sendable, CaseIterable {
         case .upgradeSourceMinorVersion: 30 * 60
         case .createGroup: 20 * 60
         case .createTarget: 60 * 60
-        case .renameTarget, .changeTargetBilling: 10 * 60
+        case .renameTarget, .changeTargetBilling, .setTargetSecurityIps: 10 * 60
         case .waitFullSync: 24 * 60 * 60
         case .verifyData: 6 * 60 * 60
         case .checkCutoverGates: 60 * 60

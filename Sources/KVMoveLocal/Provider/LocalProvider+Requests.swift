@@ -135,6 +135,12 @@ extension LocalProvider {
             ]
         case .releaseGroup(let p):
             return [sandbox("DeleteGroup", [P("GroupId", id(p.groupId, .group)), P("Name", p.name)])]
+        case .securityIps:
+            // The spec loader refuses spec.target.securityIps for provider local; a plan that has one was edited.
+            throw ProviderError(
+                source: .local, code: "Unsupported",
+                message: "the sandbox has no whitelists (its servers listen on 127.0.0.1 only); remove "
+                    + "spec.target.securityIps or use provider aliyun, then plan again")
         }
     }
 

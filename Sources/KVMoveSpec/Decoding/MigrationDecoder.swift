@@ -70,6 +70,14 @@ struct MigrationDecoder {
                 cutover = nil
             }
         }
+        if provider == "local", target?.securityIps != nil,
+            let entry = spec.entry("target")?.value.entries?.first(where: { $0.key == "securityIps" })
+        {
+            context.diagnostics.report(
+                "spec.target.securityIps is only for provider aliyun: the sandbox's servers listen on 127.0.0.1 and "
+                    + "have no whitelist; remove it for the sandbox",
+                at: entry.keyNode)
+        }
         var connection: ConnectionSpec?? = .some(nil)
         if let entry = spec.entry("connection") {
             connection = context.mapping(entry, path: "spec.connection").map { decodeConnection($0) }
@@ -111,7 +119,7 @@ struct MigrationDecoder {
 
     private mutating func decodeTarget(_ target: MappingReader) -> TargetSpec? {
         target.checkKeys(
-            allowed: ["region", "zone", "vpcId", "vSwitchId", "instanceName", "billing"],
+            allowed: ["region", "zone", "vpcId", "vSwitchId", "instanceName", "billing", "securityIps"],
             diagnostics: &context.diagnostics
         )
         let region = context.requiredString(target, "region") { NameRules.checkNonEmpty($0, path: $1) }
@@ -126,15 +134,74 @@ struct MigrationDecoder {
         let billing = target.required("billing", diagnostics: &context.diagnostics)
             .flatMap { context.mapping($0, path: "spec.target.billing") }
             .flatMap { context.billing($0) }
-        guard let region, let zone, let vpcID, let vSwitchID, let instanceName, let billing else { return nil }
+        var securityIps: [String: [String]]?? = .some(nil)
+        if let entry = target.entry("securityIps") {
+            securityIps = context.mapping(entry, path: "spec.target.securityIps").map { decodeSecurityIps($0) }
+        }
+        guard let region, let zone, let vpcID, let vSwitchID, let instanceName, let billing, let securityIps else {
+            return nil
+        }
         return TargetSpec(
             region: region,
             zone: zone,
             vpcId: vpcID,
             vSwitchId: vSwitchID,
             instanceName: instanceName,
-            billing: billing
+            billing: billing,
+            securityIps: securityIps
         )
+    }
+
+    /// Whitelist groups: group name → a list of IPv4 addresses and CIDR blocks (ModifySecurityIps' rules).
+    ///
+    /// Returns `.some(nil)` when a group is wrong (after reporting), so the spec is refused as a whole.
+    private mutating func decodeSecurityIps(_ groups: MappingReader) -> [String: [String]]? {
+        var result: [String: [String]] = [:]
+        var failed = false
+        for entry in groups.entries {
+            let path = groups.path(of: entry.key)
+            context.record(path, entry)
+            if let problem = NameRules.checkSecurityIpGroupName(entry.key, path: path) {
+                context.diagnostics.report(problem, at: entry.keyNode)
+                failed = true
+                continue
+            }
+            guard case .sequence(let nodes) = entry.value.value else {
+                context.diagnostics.report(
+                    "\(path) must be a list of IPv4 addresses or CIDR blocks, found \(entry.value.foundDescription)",
+                    at: entry.value)
+                failed = true
+                continue
+            }
+            if nodes.isEmpty || nodes.count > NameRules.maxSecurityIpsPerGroup {
+                context.diagnostics.report(
+                    "\(path) must hold 1 to \(NameRules.maxSecurityIpsPerGroup) addresses, found \(nodes.count)",
+                    at: entry.value)
+                failed = true
+                continue
+            }
+            var addresses: [String] = []
+            for (index, node) in nodes.enumerated() {
+                guard let scalar = node.scalar, !scalar.isPoisoned else {
+                    context.diagnostics.report(
+                        "\(path)[\(index)] must be an IPv4 address or CIDR block, found \(node.foundDescription)",
+                        at: node)
+                    failed = true
+                    continue
+                }
+                if let problem = NameRules.checkSecurityIp(scalar.text, path: "\(path)[\(index)]") {
+                    context.diagnostics.report(problem, at: node)
+                    failed = true
+                } else if addresses.contains(scalar.text) {
+                    context.diagnostics.report("\(path)[\(index)] repeats \(scalar.text); list it once", at: node)
+                    failed = true
+                } else {
+                    addresses.append(scalar.text)
+                }
+            }
+            result[entry.key] = addresses
+        }
+        return failed ? nil : result
     }
 
     private mutating func decodeGroup(_ group: MappingReader) -> GroupSpec? {

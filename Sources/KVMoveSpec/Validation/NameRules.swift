@@ -1,3 +1,5 @@
+import KVMoveCore
+
 /// The naming rules the loader enforces on names and ids, each returning a message or nil.
 ///
 /// The same rules appear as `pattern`s in `schemas/migration.schema.json`; change both together.
@@ -52,5 +54,40 @@ enum NameRules {
     /// Region and zone ids: anything non-empty.
     static func checkNonEmpty(_ value: String, path: String) -> String? {
         value.isEmpty ? "\(path) must not be empty" : nil
+    }
+
+    /// Addresses one whitelist group takes (ModifySecurityIps: "up to 1,000 IP addresses").
+    static let maxSecurityIpsPerGroup = 1000
+    /// Whitelist groups the cloud keeps for its own services; the console says not to change them.
+    static let systemSecurityIpGroups: Set<String> = ["ali_dms_group", "hdm_security_ips"]
+
+    /// Whitelist group names: 2–32 characters of lowercase letters, digits and `_`, starting with a lowercase
+    /// letter and ending with a letter or digit (the console's rule); never a system group.
+    static func checkSecurityIpGroupName(_ value: String, path: String) -> String? {
+        let scalars = Array(value.unicodeScalars)
+        let lower: (Unicode.Scalar) -> Bool = { ("a"..."z").contains($0) }
+        let digit: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
+        guard (2...32).contains(scalars.count), scalars.allSatisfy({ lower($0) || digit($0) || $0 == "_" }),
+            let first = scalars.first, lower(first), let last = scalars.last, lower(last) || digit(last)
+        else {
+            return "\(path): a whitelist group name must be 2 to 32 lowercase letters, digits or \"_\", starting "
+                + "with a letter and ending with a letter or digit, found \(quoted(value))"
+        }
+        if systemSecurityIpGroups.contains(value) || value.hasPrefix("ali_") {
+            return "\(path): \(quoted(value)) is a whitelist group the cloud keeps for its own services; "
+                + "choose another name"
+        }
+        return nil
+    }
+
+    /// One whitelist entry: an IPv4 address, or a CIDR block with a prefix of 1 to 32 (and `0.0.0.0/0`).
+    static func checkSecurityIp(_ value: String, path: String) -> String? {
+        guard let block = IPv4Block(value),
+            value.contains("/") == false || block.prefixLength > 0 || value == "0.0.0.0/0"
+        else {
+            return "\(path) must be an IPv4 address (10.23.12.24) or CIDR block (10.23.12.0/24, prefix 1 to 32, or "
+                + "0.0.0.0/0), found \(quoted(value))"
+        }
+        return nil
     }
 }
