@@ -131,7 +131,9 @@ let package = Package(
         // python3 with the official SDK is missing.
         .testTarget(
             name: "KVMoveAliyunIntegrationTests",
-            dependencies: ["KVMoveAliyunSignTool", "kvmove", "KVMoveRESP", "KVMoveSecret"]
+            dependencies: [
+                "KVMoveAliyunSignTool", "kvmove", "KVMoveRESP", "KVMoveSecret", "KVMoveAliyun", "KVMoveCore",
+            ]
         ),
         // Test-only: the command tree with the fake cloud, for CLI tests that need a real process. Not a product.
         .executableTarget(

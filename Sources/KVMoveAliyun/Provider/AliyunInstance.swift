@@ -27,8 +27,20 @@ struct AliyunInstance: Sendable, Hashable {
     /// False while an order (create, billing change) is still being carried out; nil when not reported.
     var isOrderCompleted: Bool?
 
-    /// Reads one item; nil when it has no `InstanceId`.
-    init?(_ json: JSONValue) {
+    /// Which answer an item comes from: their models differ in a few fields.
+    enum Listing {
+        /// `DescribeInstances` `Instances.KVStoreInstance[]`: has `EditionType`; no `RealInstanceClass`,
+        /// no `IsOrderCompleted`.
+        case instances
+        /// `DescribeInstanceAttribute` `Instances.DBInstanceAttribute[]`: has `RealInstanceClass` and
+        /// `IsOrderCompleted`; no `EditionType`.
+        case attribute
+    }
+
+    /// Reads one item of `listing`; nil when it has no `InstanceId`.
+    ///
+    /// Only fields the official SDK's model of that answer has are read (``ResponseFields``).
+    init?(_ json: JSONValue, from listing: Listing = .instances) {
         guard let id = json["InstanceId"].string, !id.isEmpty else { return nil }
         self.id = id
         name = json["InstanceName"].string ?? ""
@@ -38,7 +50,7 @@ struct AliyunInstance: Sendable, Hashable {
         vSwitchId = json["VSwitchId"].string ?? ""
         status = json["InstanceStatus"].string ?? "Unknown"
         instanceClass =
-            json["RealInstanceClass"].string.flatMap { $0.isEmpty ? nil : $0 }
+            (listing == .attribute ? json["RealInstanceClass"].string.flatMap { $0.isEmpty ? nil : $0 } : nil)
             ?? json["InstanceClass"].string ?? ""
         engineVersion = json["EngineVersion"].string ?? ""
         let shards = json["ShardCount"].int
@@ -51,10 +63,11 @@ struct AliyunInstance: Sendable, Hashable {
             if let key = tag["Key"].string { tags[key] = tag["Value"].string ?? "" }
         }
         self.tags = tags
-        editionType = json["EditionType"].string
+        editionType = listing == .instances ? json["EditionType"].string : nil
         computingType = json["ComputingType"].string
         instanceType = json["InstanceType"].string
-        isOrderCompleted = json["IsOrderCompleted"].isNull ? nil : json["IsOrderCompleted"].bool
+        isOrderCompleted =
+            listing == .attribute && !json["IsOrderCompleted"].isNull ? json["IsOrderCompleted"].bool : nil
     }
 
     /// True for cloud-native Tair classes, created with `CreateTairInstance`.

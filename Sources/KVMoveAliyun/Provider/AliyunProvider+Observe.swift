@@ -288,7 +288,8 @@ extension AliyunProvider {
                 parameters + [("PageNumber", String(page)), ("PageSize", String(size))])
             let found = items(response.json)
             all += found
-            let total = response.json["TotalCount"].int ?? response.json["TotalRecordCount"].int
+            // DescribeGlobalDistributeCache counts in TotalRecordCount; the other lists in TotalCount.
+            let total = response.json[action == "DescribeGlobalDistributeCache" ? "TotalRecordCount" : "TotalCount"].int
             if found.count < size || (total.map { all.count >= $0 } ?? false) || page >= 1000 { break }
             page += 1
         }
@@ -311,11 +312,12 @@ struct GroupInfo: Sendable, Hashable {
     init?(_ json: JSONValue) {
         guard let id = json["GlobalInstanceId"].string else { return nil }
         self.id = id
-        name = json["GlobalInstanceName"].string.flatMap { $0.isEmpty ? nil : $0 } ?? id
+        // The model has no name for a distributed instance: it is shown by its id.
+        name = id
         status = json["Status"].string ?? "Unknown"
-        // The member id key is `InstanceID` (capital D); `InstanceId` is read too.
+        // The member id key is `InstanceID` (capital D), as the SDK's model and the documented sample have it.
         members = json["SubInstances"].elements.compactMap { item in
-            guard let id = item["InstanceID"].string ?? item["InstanceId"].string else { return nil }
+            guard let id = item["InstanceID"].string else { return nil }
             return Member(id: id, status: item["InstanceStatus"].string ?? "Unknown")
         }
     }

@@ -153,7 +153,7 @@ extension AliyunProvider {
             "DescribeInstances", region: region ?? "",
             [("RegionId", region ?? ""), ("Tag.1.Key", Self.tagKey), ("Tag.1.Value", context.migration)]
         ) { $0["Instances"]["KVStoreInstance"].array }
-        if let existing = tagged.compactMap(AliyunInstance.init).first(where: {
+        if let existing = tagged.compactMap { AliyunInstance($0) }.first(where: {
             $0.tags[Self.tagKey] == context.migration && $0.status != "Released" && $0.status != "Flushing"
         }) {
             return StepOutcome(
@@ -184,9 +184,9 @@ extension AliyunProvider {
                 [("RegionId", region ?? ""), ("InstanceId", id)].filter {
                     !$0.value.isEmpty
                 })
-            return response.json["Instances"]["DBInstanceAttribute"].elements.compactMap(AliyunInstance.init).first {
-                $0.id == id
-            }
+            return response.json["Instances"]["DBInstanceAttribute"].elements.compactMap {
+                AliyunInstance($0, from: .attribute)
+            }.first { $0.id == id }
         } catch  where AliyunErrorClassifier.isInstanceNotFound(error) {
             return nil
         }

@@ -52,7 +52,7 @@ extension AliyunProvider {
             try await waitUntil(context, what: "\(id) to be released") { () async throws -> PollState<Void> in
                 let response = try await kvstore(
                     "DescribeInstances", region: region, [("RegionId", region ?? ""), ("InstanceIds", id)])
-                let found = response.json["Instances"]["KVStoreInstance"].elements.compactMap(AliyunInstance.init)
+                let found = response.json["Instances"]["KVStoreInstance"].elements.compactMap { AliyunInstance($0) }
                     .first { $0.id == id }
                 guard let found, found.status != "Released" else { return .done(()) }
                 return .waiting("InstanceStatus \(found.status)")

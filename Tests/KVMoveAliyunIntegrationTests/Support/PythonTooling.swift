@@ -30,9 +30,16 @@ enum PythonTooling {
     /// Whether `python3` can import the official SDK and pytest.
     static let hasPackages: Bool = {
         guard let python else { return false }
-        let result = try? ProcessRun.run(python, ["-c", "import alibabacloud_tea_openapi, darabonba, pytest"])
+        let result = try? ProcessRun.run(python, ["-c", "import " + modules.joined(separator: ", ")])
         return result?.code == 0
     }()
+
+    /// The Python modules the tests import: the signer, the three products' SDKs (the contract), the
+    /// credentials library (the OIDC request's shape) and pytest.
+    static let modules = [
+        "alibabacloud_tea_openapi", "darabonba", "alibabacloud_r_kvstore20150101", "alibabacloud_vpc20160428",
+        "alibabacloud_sts20150401", "alibabacloud_credentials", "pytest",
+    ]
 
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
@@ -40,7 +47,7 @@ enum PythonTooling {
     static var shouldRun: Bool { hasPackages || isCI }
 
     static let skipReason: Comment =
-        "python3 with alibabacloud-tea-openapi and pytest is not installed (CI=true makes this a failure)"
+        "python3 with the official Alibaba Cloud SDKs and pytest is not installed (CI=true makes this a failure)"
 
     /// The `python3` to use; throws, saying what to install, when the tooling is missing.
     static func require() throws -> String {
@@ -50,7 +57,8 @@ enum PythonTooling {
         guard hasPackages else {
             throw Missing(
                 description: "\(python) cannot import the official Alibaba Cloud SDK or pytest: "
-                    + "run `python3 -m pip install alibabacloud-tea-openapi pytest` (.ci/run does)")
+                    + "run `python3 -m pip install alibabacloud-tea-openapi alibabacloud-r-kvstore20150101==7.0.0 "
+                    + "alibabacloud-vpc20160428 alibabacloud-sts20150401 alibabacloud-credentials pytest` (.ci/run does)")
         }
         return python
     }
