@@ -241,14 +241,15 @@ private struct MigrationPlanner {
     mutating func checkExistingTarget() {
         guard let target = observed.target else { return }
         if let source = observed.source, target.groupId != nil, target.groupId == observed.group?.id {
-            let pairs: [(String, String, String)] = [
+            var pairs: [(String, String, String)] = [
                 ("class", target.instanceClass, source.instanceClass),
                 ("engine version", target.engineVersion, source.engineVersion),
-                (
-                    "shard count", target.shardCount.map(String.init) ?? "none",
-                    source.shardCount.map(String.init) ?? "none"
-                ),
             ]
+            // A provider may report shards for some instances only (the class then fixes them): compare the
+            // counts where both are reported.
+            if let mine = target.shardCount, let theirs = source.shardCount {
+                pairs.append(("shard count", String(mine), String(theirs)))
+            }
             for (what, mine, theirs) in pairs where mine != theirs {
                 refuse(
                     .targetSpecDiffers,

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -80,7 +81,15 @@ final class FakeCloud: @unchecked Sendable {
     }
 
     /// Shuts the fake down, kills its redis-servers and removes its directory.
+    ///
+    /// Before that, every request it refused for not matching the official SDK (or answer of its own that
+    /// did not parse with the SDK's model) since the start or the last ``resetCalls()`` is recorded as a
+    /// test issue, unless the test expected them (``expectingViolations``): so every test that runs kvmove
+    /// against the fake is also a contract test.
     func stop() async {
+        if !expectingViolations, let violations = try? await contractViolations(), !violations.isEmpty {
+            Issue.record("the fake cloud saw requests or answers the official SDK's models do not allow: \(violations)")
+        }
         _ = try? await control("POST", "shutdown")
         if let process {
             let deadline = Date().addingTimeInterval(10)
@@ -142,7 +151,22 @@ final class FakeCloud: @unchecked Sendable {
         (try await control("GET", "calls")["log"] as? [[String: Any]]) ?? []
     }
 
-    func resetCalls() async throws { try await control("DELETE", "calls") }
+    /// Clears the call log and counts (after recording any contract violation so far, as ``stop()`` does).
+    func resetCalls() async throws {
+        if !expectingViolations, let violations = try? await contractViolations(), !violations.isEmpty {
+            Issue.record("the fake cloud saw requests or answers the official SDK's models do not allow: \(violations)")
+        }
+        try await control("DELETE", "calls")
+    }
+
+    /// Requests the fake refused because the official SDK would not send them, and answers of its own that the
+    /// SDK's response models do not allow (`{"action", "messages", "kind"}`).
+    func contractViolations() async throws -> [[String: Any]] {
+        (try await control("GET", "calls")["contract_violations"] as? [[String: Any]]) ?? []
+    }
+
+    /// Set by a test that sends a bad request on purpose, so ``stop()`` does not count it.
+    var expectingViolations = false
 
     /// The fake's instances, groups and the list of every instance a create action made.
     func state() async throws -> [String: Any] { try await control("GET", "state") }
