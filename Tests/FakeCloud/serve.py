@@ -7,9 +7,11 @@ import argparse
 import os
 import shutil
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from fakecloud import contract  # noqa: E402
 from fakecloud.server import FakeCloudServer  # noqa: E402
 from fakecloud.world import World  # noqa: E402
 
@@ -24,6 +26,11 @@ def main() -> None:
                         or "redis-server")
     parser.add_argument("--port-file", help="also write the port here once listening")
     arguments = parser.parse_args()
+    missing = contract.missing_sdks()
+    if missing:  # the fake checks every request and answer against these SDKs' models
+        sys.exit(f"the fake cloud needs the official SDK packages: python3 -m pip install -r "
+                 f"{os.path.join(os.path.dirname(os.path.abspath(__file__)), 'requirements.txt')} "
+                 f"(missing: {', '.join(missing)})")
     work_dir = arguments.work_dir or os.path.join(os.path.dirname(os.path.abspath(arguments.state)), "redis")
     world = World(arguments.state, arguments.redis_server, work_dir, arguments.tick)
     server = FakeCloudServer(("127.0.0.1", arguments.port), world)
@@ -33,7 +40,8 @@ def main() -> None:
             handle.write(str(port))
         os.replace(arguments.port_file + ".tmp", arguments.port_file)
     print(f"FAKECLOUD LISTENING {port}", flush=True)
-    server.serve_forever()
+    threading.Thread(target=contract.warm_up, daemon=True).start()
+    server.serve_forever(poll_interval=0.05)  # a quick exit after POST /__fake/shutdown
 
 
 if __name__ == "__main__":

@@ -44,6 +44,20 @@ extension AliyunProvider {
                 guard let name = instance.tags[Self.tagKey], names.contains(name) else { continue }
                 targets[name] = instance
             }
+            // That the unfiltered listing carries every instance's tags is practice (Terraform relies on it), not
+            // documented. A listing whose items carry no Tags at all may simply omit them: then each migration's
+            // target is looked up by its tag, so a target is never missed (and never created twice).
+            guard !items.isEmpty, items.allSatisfy({ $0["Tags"].isNull }) else { continue }
+            for spec in specs where spec.target.region == region && targets[spec.name] == nil {
+                let tagged = try await pages(
+                    "DescribeInstances", region: region,
+                    [("RegionId", region), ("Tag.1.Key", Self.tagKey), ("Tag.1.Value", spec.name)]
+                ) { $0["Instances"]["KVStoreInstance"].array }
+                targets[spec.name] = tagged.compactMap { AliyunInstance($0) }.first {
+                    $0.status != "Released" && $0.status != "Flushing"
+                        && ($0.tags[Self.tagKey] == spec.name || $0.tags.isEmpty)
+                }
+            }
         }
         var groups: [String: GroupInfo] = [:]
         for region in Set(specs.map(\.source.region)).sorted() {

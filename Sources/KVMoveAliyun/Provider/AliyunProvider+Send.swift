@@ -153,8 +153,10 @@ extension AliyunProvider {
             "DescribeInstances", region: region ?? "",
             [("RegionId", region ?? ""), ("Tag.1.Key", Self.tagKey), ("Tag.1.Value", context.migration)]
         ) { $0["Instances"]["KVStoreInstance"].array }
-        if let existing = tagged.compactMap { AliyunInstance($0) }.first(where: {
-            $0.tags[Self.tagKey] == context.migration && $0.status != "Released" && $0.status != "Flushing"
+        // The server filtered by the tag: an item that shows no tags at all is taken as tagged.
+        if let existing = tagged.compactMap({ AliyunInstance($0) }).first(where: {
+            ($0.tags[Self.tagKey] == context.migration || $0.tags.isEmpty) && $0.status != "Released"
+                && $0.status != "Flushing"
         }) {
             return StepOutcome(
                 groupId: request.text("GlobalInstanceId"), targetId: existing.id,

@@ -6,11 +6,12 @@ from __future__ import annotations
 class ApiError(Exception):
     """An Alibaba Cloud error response (`{"Code", "Message", "RequestId", "HostId", "Recommend"}`)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}  # extra response headers, such as x-acs-retry-after
 
 
 def missing(name: str) -> ApiError:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import ipaddress
 import json
 import re
+import secrets
 import time
 
 from .errors import ApiError, busy, invalid, missing, not_found
-from .world import World, new_id
+from .world import DEFAULT_SECURITY_IPS, World, new_id
 
 VERSION = "2015-01-01"
-COMMON = {"RegionId", "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount", "ResourceGroupId"}
 TAG = re.compile(r"^Tag\.([1-9][0-9]?)\.(Key|Value)$")
 
 
@@ -55,11 +57,19 @@ def page(params: dict, default: int = 30, maximum: int = 50) -> tuple[int, int]:
     return number, size
 
 
-def public_fields(instance: dict) -> dict:
-    shown = {k: v for k, v in instance.items() if not k.startswith("_") and k not in ("Tags", "MinorVersion",
-                                                                                    "LatestMinorVersion",
-                                                                                    "DirectConnection")}
-    shown["Tags"] = {"Tag": [{"Key": k, "Value": v} for k, v in instance["Tags"].items()]}
+# Fields of the fake's instance record that no instance answer carries (they feed other answers).
+INTERNAL = ("Tags", "MinorVersion", "LatestMinorVersion", "DirectConnection")
+# Record fields the SDK's `DescribeInstancesResponseBodyInstancesKVStoreInstance` does not have.
+NOT_IN_LISTING = ("IsOrderCompleted", "RealInstanceClass", "InstanceReleaseProtection")
+# Record fields the SDK's `DescribeInstanceAttributeResponseBodyInstancesDBInstanceAttribute` does not have.
+NOT_IN_ATTRIBUTE = ("EditionType",)
+
+
+def public_fields(instance: dict, leave_out: tuple[str, ...] = (), tags: bool = True) -> dict:
+    """The instance as an answer shows it (seeded fields too, so seeds must use the models' field names)."""
+    shown = {k: v for k, v in instance.items() if not k.startswith("_") and k not in INTERNAL + leave_out}
+    if tags:
+        shown["Tags"] = {"Tag": [{"Key": k, "Value": v} for k, v in instance["Tags"].items()]}
     return shown
 
 
@@ -90,16 +100,16 @@ def describe_instances(world: World, params: dict) -> dict:
         matches.append(instance)
     matches.sort(key=lambda i: i["CreateTime"] + i["InstanceId"])
     chosen = matches[(number - 1) * size:number * size]
+    # With tags_in_listing false, a listing without a Tag filter leaves Tags out (the docs do not promise them).
+    tags = bool(wanted_tags) or world.setting("tags_in_listing")
     return {"PageNumber": number, "PageSize": size, "TotalCount": len(matches),
-            "Instances": {"KVStoreInstance": [public_fields(i) for i in chosen]}}
+            "Instances": {"KVStoreInstance": [public_fields(i, NOT_IN_LISTING, tags=tags) for i in chosen]}}
 
 
 def describe_instance_attribute(world: World, params: dict) -> dict:
     require(params, "InstanceId")
     instance = existing(world, params["InstanceId"])
-    shown = public_fields(instance)
-    for name in ("EditionType", "ComputingType"):  # not in DescribeInstanceAttribute (part 2 §2.2)
-        shown.pop(name, None)
+    shown = public_fields(instance, NOT_IN_ATTRIBUTE)
     shown["Engine"] = "Redis"
     return {"Instances": {"DBInstanceAttribute": [shown]}}
 
@@ -149,8 +159,8 @@ def describe_global_distribute_cache(world: World, params: dict) -> dict:
                 subs.append({"InstanceStatus": instance["InstanceStatus"], "InstanceID": member,
                              "InstanceClass": instance["InstanceClass"], "GlobalInstanceId": group["GlobalInstanceId"],
                              "RegionId": instance["RegionId"]})
-        return {"Status": group["Status"], "GlobalInstanceId": group["GlobalInstanceId"],
-                "GlobalInstanceName": group.get("GlobalInstanceName", ""), "SubInstances": subs}
+        # No GlobalInstanceName: the SDK's model has none (the Go SDK's struct does).
+        return {"Status": group["Status"], "GlobalInstanceId": group["GlobalInstanceId"], "SubInstances": subs}
 
     return {"PageSize": size, "PageNumber": number, "TotalRecordCount": len(groups),
             "GlobalDistributeCaches": [render(g) for g in chosen]}
@@ -222,28 +232,40 @@ def _create_new(world: World, params: dict, action: str, instance_type: str) -> 
             raise ApiError(400, "GlobalInstance.MemberLimitExceeded", "A distributed instance has at most 3 children.")
         if group["Status"] != "Normal":
             raise ApiError(400, "InvalidStatus", "Specified instance status is Modifying.")
-        seed = world.instance(group["members"][0])
+        # An emptied group that stayed (auto_release_empty_group false) has no member to clone.
+        seed = world.instance(group["members"][0]) if group["members"] else None
         zones = [world.instance(m)["ZoneId"] for m in group["members"] if world.instance(m)]
         if (params.get("ZoneId") or vswitch["ZoneId"]) in zones:
             raise ApiError(400, "InvalidZoneId.Duplicate",
                            "The zone is used by another child of the distributed instance.")
-        if params.get("InstanceClass") != seed["InstanceClass"] or \
-                params.get("EngineVersion", "5.0") != seed["EngineVersion"] or \
-                int(params.get("ShardCount", seed["ShardCount"])) != int(seed["ShardCount"]):
+        if seed and (params.get("InstanceClass") != seed["InstanceClass"] or
+                     params.get("EngineVersion", "5.0") != seed["EngineVersion"] or
+                     int(params.get("ShardCount", seed["ShardCount"])) != int(seed["ShardCount"])):
             raise ApiError(400, "InvalidInstancelevel",
                            "Specified Instance level dose not match gdc other member instance level.")
-    password = params.get("Password") or (seed["_password"] if seed else None)
+    # The documented clone (accounts, passwords, whitelist) happens only at creation; with clone_password false the
+    # child gets a password nobody was told, as if the clone did not carry it.
+    if params.get("Password"):
+        password = params["Password"]
+    elif seed is not None:
+        password = seed["_password"] if world.setting("clone_password") else secrets.token_urlsafe(18)
+    else:
+        password = None
+    security_ips = copy.deepcopy(security_groups(seed)) if seed is not None else None
     instance = world.add_instance({
         "InstanceName": params.get("InstanceName") or "", "RegionId": params["RegionId"],
         "ZoneId": params.get("ZoneId") or vswitch["ZoneId"], "VpcId": vswitch["VpcId"],
         "VSwitchId": params["VSwitchId"], "InstanceClass": params.get("InstanceClass", ""),
         "EngineVersion": params.get("EngineVersion", "5.0"), "InstanceType": instance_type,
-        "ShardCount": int(params.get("ShardCount", "1")), "ChargeType": charge,
+        # A child's class fixes its architecture and shards (classic classes name them; the SDK sends ShardCount for
+        # cloud-native creates only): a child without ShardCount takes the first member's.
+        "ShardCount": int(params.get("ShardCount", seed["ShardCount"] if seed else "1")), "ChargeType": charge,
+        "ArchitectureType": seed["ArchitectureType"] if seed else ("cluster" if params.get("ShardCount") else "standard"),
         "InstanceStatus": "Creating", "IsOrderCompleted": False, "Tags": tags_of(params),
         "MinorVersion": seed["MinorVersion"] if seed else "redis-5.0_1.0.0",
         "LatestMinorVersion": seed["LatestMinorVersion"] if seed else "redis-5.0_1.0.0",
         "EditionType": "Enterprise", "ComputingType": "Ecs" if instance_type == "tair_rdb" else "Machine",
-    }, password, backed=True)
+    }, password, backed=True, security_ip_groups=security_ips)
     if not instance["InstanceName"]:
         instance["InstanceName"] = instance["InstanceId"]
     world.data["created"].append({"InstanceId": instance["InstanceId"], "action": action, "tags": instance["Tags"]})
@@ -252,7 +274,8 @@ def _create_new(world: World, params: dict, action: str, instance_type: str) -> 
         group["members"].append(instance["InstanceId"])
         group["Status"] = "Changing"
         instance["GlobalInstanceId"] = group["GlobalInstanceId"]
-        world.join_replication(instance, seed)
+        if seed is not None:
+            world.join_replication(instance, seed)
     return {"InstanceId": instance["InstanceId"], "InstanceName": instance["InstanceName"],
             "InstanceStatus": "Creating", "ConnectionDomain": instance["ConnectionDomain"],
             "Port": instance["Port"], "VpcId": instance["VpcId"], "VSwitchId": instance["VSwitchId"],
@@ -261,7 +284,19 @@ def _create_new(world: World, params: dict, action: str, instance_type: str) -> 
             "Capacity": instance["Capacity"]}
 
 
+def _china_site_only(world: World, params: dict, action: str, names: tuple[str, ...]) -> None:
+    """The SDK: CreateInstance's GlobalInstanceId/GlobalInstance and DeleteInstance's GlobalInstanceId apply only
+    to the China site. With `site` international the fake refuses them (the real refusal's code is a guess)."""
+    if world.setting("site") != "international":
+        return
+    for name in names:
+        if params.get(name):
+            raise ApiError(400, "InvalidParameter", f"The parameter {name} of {action} is not supported on this site "
+                           "(GlobalInstanceId is not supported on the international site).")
+
+
 def create_instance(world: World, params: dict) -> dict:
+    _china_site_only(world, params, "CreateInstance", ("GlobalInstanceId", "GlobalInstance"))
     return _create_child(world, params, "CreateInstance", "Redis")
 
 
@@ -295,6 +330,8 @@ def create_global_distribute_cache(world: World, params: dict) -> dict:
         world.schedule(seed, 2, {"InstanceStatus": "Normal"})
         world.schedule(group, 2, {"Status": "Normal"})
     # Without EffectiveTime=Immediately the change waits for the maintenance window: the group stays Creating.
+    if not world.setting("gdc_create_returns_id"):
+        return {}  # only RequestId, as older docs and META 2024 show
     return {"GlobalInstanceId": group_id, "InstanceId": seed["InstanceId"]}
 
 
@@ -360,6 +397,7 @@ def remove_sub_instance(world: World, params: dict) -> dict:
 
 def delete_instance(world: World, params: dict) -> dict:
     require(params, "InstanceId")
+    _china_site_only(world, params, "DeleteInstance", ("GlobalInstanceId",))
     instance = existing(world, params["InstanceId"])
     if instance["InstanceReleaseProtection"]:
         raise ApiError(403, "InstanceReleaseProtection",
@@ -417,44 +455,109 @@ def untag_resources(world: World, params: dict) -> dict:
     return {}
 
 
-def _p(*names: str) -> set[str]:
-    return COMMON | set(names)
+# -- whitelists ----------------------------------------------------------------------------------------------------
+
+MAX_SECURITY_IPS = 1000
+MODIFY_MODES = ("Cover", "Append", "Delete")
 
 
-# action -> (handler, accepted parameters, changes something)
+def security_groups(instance: dict) -> list[dict]:
+    """The instance's whitelist groups (the default one for a record from a state file that predates them)."""
+    return instance.setdefault("_security_ip_groups", copy.deepcopy(DEFAULT_SECURITY_IPS))
+
+
+def describe_security_ips(world: World, params: dict) -> dict:
+    require(params, "InstanceId")
+    instance = existing(world, params["InstanceId"])
+    return {"SecurityIpGroups": {"SecurityIpGroup": [dict(g) for g in security_groups(instance)]}}
+
+
+GROUP_NAME = re.compile(r"^[a-z][a-z0-9_]{0,118}[a-z0-9]$")  # the rule the docs give for whitelist template names
+
+
+def _security_ip_list(text: str) -> list[str]:
+    """IPv4 addresses and CIDR blocks (prefix 1 to 32, or 0.0.0.0/0), as ModifySecurityIps documents them."""
+    entries = [e.strip() for e in text.split(",") if e.strip()]
+    for entry in entries:
+        try:
+            network = ipaddress.IPv4Network(entry, strict=False)
+        except ValueError:
+            network = None
+        if network is None or (network.prefixlen == 0 and entry != "0.0.0.0/0"):
+            raise ApiError(400, "InvalidSecurityIPList.Format",
+                           f"Specified security IP list format is not valid. ({entry!r})")
+    return list(dict.fromkeys(entries))
+
+
+def modify_security_ips(world: World, params: dict) -> dict:
+    """Cover (default), Append or Delete entries of one whitelist group (`default` unless named).
+
+    Documented codes (META 2024): 400 InvalidGroupName.Format, 404 InvalidSecurityIPList.NotFound ("does not exist or
+    at least one security IP need"), 409 SecurityIPList.Duplicate; when exactly each is given is the fake's guess.
+    """
+    require(params, "InstanceId", "SecurityIps")
+    instance = existing(world, params["InstanceId"])
+    mode = params.get("ModifyMode") or "Cover"
+    if mode not in MODIFY_MODES:
+        raise invalid("ModifyMode", f"It must be one of {', '.join(MODIFY_MODES)}.")
+    name = params.get("SecurityIpGroupName") or "default"
+    if name.startswith("ali_"):
+        raise ApiError(400, "InvalidGroupName.Format", f"Sepecified group name is not valid. ({name} is a system "
+                       "whitelist group, which cannot be modified)")
+    if not GROUP_NAME.match(name):
+        raise ApiError(400, "InvalidGroupName.Format", f"Sepecified group name is not valid. ({name!r})")
+    entries = _security_ip_list(params["SecurityIps"])
+    if not entries:
+        raise ApiError(404, "InvalidSecurityIPList.NotFound",
+                       "Specified same security IP does not exist or at least one security IP need.")
+    _needs_normal(instance)
+    groups = security_groups(instance)
+    group = next((g for g in groups if g["SecurityIpGroupName"] == name), None)
+    current = [e for e in (group["SecurityIpList"].split(",") if group else []) if e]
+    if mode == "Cover":
+        updated = entries
+    elif mode == "Append":
+        if any(e in current for e in entries):
+            raise ApiError(409, "SecurityIPList.Duplicate", "Specified same security IP already exists.")
+        updated = current + entries
+    else:
+        updated = [e for e in current if e not in entries]
+        if group is None or any(e not in current for e in entries) or not updated:
+            raise ApiError(404, "InvalidSecurityIPList.NotFound",
+                           "Specified same security IP does not exist or at least one security IP need.")
+    others = sum(len([e for e in g["SecurityIpList"].split(",") if e]) for g in groups if g is not group)
+    if others + len(updated) > MAX_SECURITY_IPS:
+        raise ApiError(400, "InvalidSecurityIPList.QuotaExceeded", "Specified security IP list is not valid: "
+                       f"Exceeding the allowed amount of IP address in the list. (at most {MAX_SECURITY_IPS})")
+    if group is None:
+        group = {"SecurityIpGroupName": name, "SecurityIpList": "", "SecurityIpGroupAttribute": ""}
+        groups.append(group)
+    group["SecurityIpList"] = ",".join(updated)
+    if "SecurityIpGroupAttribute" in params:
+        group["SecurityIpGroupAttribute"] = params["SecurityIpGroupAttribute"]
+    instance["InstanceStatus"] = "Changing"
+    world.schedule(instance, 1, {"InstanceStatus": "Normal"})
+    return {}
+
+
+# action -> handler; which parameters exist, their types and which are required come from the SDK's models
+# (contract.py), checked before any handler runs.
 ACTIONS = {
-    "DescribeInstances": (describe_instances, _p(
-        "InstanceIds", "InstanceStatus", "InstanceType", "EditionType", "ArchitectureType", "EngineVersion",
-        "InstanceClass", "NetworkType", "VpcId", "VSwitchId", "ZoneId", "ChargeType", "Expired", "GlobalInstance",
-        "SearchKey", "PrivateIp", "PageNumber", "PageSize"), False),
-    "DescribeInstanceAttribute": (describe_instance_attribute, _p("InstanceId"), False),
-    "DescribeEngineVersion": (describe_engine_version, _p("InstanceId", "Parameters"), False),
-    "DescribeDBInstanceNetInfo": (describe_net_info, _p("InstanceId", "NetType"), False),
-    "DescribeGlobalDistributeCache": (describe_global_distribute_cache, _p(
-        "GlobalInstanceId", "SubInstanceId", "PageNumber", "PageSize"), False),
-    "CreateGlobalDistributeCache": (create_global_distribute_cache, _p(
-        "SeedSubInstanceId", "ClientToken", "EffectiveTime"), True),
-    "CreateInstance": (create_instance, _p(
-        "GlobalInstanceId", "GlobalInstance", "InstanceClass", "EngineVersion", "InstanceType", "NodeType",
-        "NetworkType", "VpcId", "VSwitchId", "ZoneId", "SecondaryZoneId", "ChargeType", "Period", "AutoRenew",
-        "AutoRenewPeriod", "AutoUseCoupon", "CouponNo", "BusinessInfo", "InstanceName", "Password", "Token", "Port",
-        "PrivateIpAddress", "ShardCount", "ReadOnlyCount", "ReplicaCount", "Capacity", "Appendonly",
-        "ParamGroupId", "DryRun"), True),
-    "CreateTairInstance": (create_tair_instance, _p(
-        "GlobalInstanceId", "InstanceClass", "EngineVersion", "InstanceType", "VpcId", "VSwitchId", "ZoneId",
-        "SecondaryZoneId", "ChargeType", "Period", "AutoRenew", "AutoRenewPeriod", "AutoPay", "AutoUseCoupon",
-        "CouponNo", "BusinessInfo", "InstanceName", "Password", "ClientToken", "Port", "PrivateIpAddress",
-        "ShardCount", "ShardType", "ReadOnlyCount", "ReplicaCount", "Storage", "StorageType", "ParamGroupId",
-        "DryRun"), True),
-    "ModifyInstanceMinorVersion": (modify_instance_minor_version, _p(
-        "InstanceId", "Minorversion", "EffectiveTime"), True),
-    "ModifyInstanceAttribute": (modify_instance_attribute, _p(
-        "InstanceId", "InstanceName", "InstanceReleaseProtection", "NewPassword"), True),
-    "TransformInstanceChargeType": (transform_instance_charge_type, _p(
-        "InstanceId", "ChargeType", "Period", "AutoPay", "AutoRenew", "AutoRenewPeriod", "CouponNo"), True),
-    "RemoveSubInstance": (remove_sub_instance, _p("InstanceId"), True),
-    "DeleteInstance": (delete_instance, _p("InstanceId", "GlobalInstanceId"), True),
-    "TagResources": (tag_resources, _p("ResourceType", *(f"ResourceId.{n}" for n in range(1, 51))), True),
-    "UntagResources": (untag_resources, _p("ResourceType", "All", *(f"ResourceId.{n}" for n in range(1, 51)),
-                                           *(f"TagKey.{n}" for n in range(1, 21))), True),
+    "DescribeInstances": describe_instances,
+    "DescribeInstanceAttribute": describe_instance_attribute,
+    "DescribeEngineVersion": describe_engine_version,
+    "DescribeDBInstanceNetInfo": describe_net_info,
+    "DescribeGlobalDistributeCache": describe_global_distribute_cache,
+    "CreateGlobalDistributeCache": create_global_distribute_cache,
+    "CreateInstance": create_instance,
+    "CreateTairInstance": create_tair_instance,
+    "ModifyInstanceMinorVersion": modify_instance_minor_version,
+    "ModifyInstanceAttribute": modify_instance_attribute,
+    "TransformInstanceChargeType": transform_instance_charge_type,
+    "RemoveSubInstance": remove_sub_instance,
+    "DeleteInstance": delete_instance,
+    "TagResources": tag_resources,
+    "UntagResources": untag_resources,
+    "DescribeSecurityIps": describe_security_ips,
+    "ModifySecurityIps": modify_security_ips,
 }

@@ -70,11 +70,16 @@ def _check_date(text: str, now: float) -> None:
                        "this request is not supplied or is out of the 15-minute window.")
 
 
+def check_timestamp(text: str) -> None:
+    """A classic RPC `Timestamp` (also on the unsigned AssumeRoleWithOIDC form): well formed, within 15 minutes."""
+    _check_date(text, time.time())
+
+
 class Verifier:
     """Verifies V3 (and, where allowed, V2) signatures against the keys the fake cloud knows."""
 
     def __init__(self, lookup_secret, note_nonce) -> None:
-        # lookup_secret(access_key_id) -> (secret, token or None, expires epoch or None) or None
+        # lookup_secret(access_key_id) -> (secret, token or None, expires epoch or None, disabled) or None
         self._lookup = lookup_secret
         self._note_nonce = note_nonce  # note_nonce(nonce) -> bool (False when already used)
 
@@ -98,9 +103,7 @@ class Verifier:
                            "(x-acs-content-sha256 is not the SHA-256 of the body)")
         _check_date(headers["x-acs-date"], time.time())
         key = self._lookup(credential)
-        if key is None:
-            raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-        secret, token, expires = key
+        secret, token, expires = self._key(key)
         expected = sdk_authorization(method, pathname, query, {name: headers[name] for name in signed}, body,
                                      credential, secret)
         if expected.rsplit("Signature=", 1)[1] != signature:
@@ -119,9 +122,7 @@ class Verifier:
             raise ApiError(400, "InvalidParameter", "SignatureMethod must be HMAC-SHA1 and SignatureVersion 1.0.")
         _check_date(params["Timestamp"], time.time())
         key = self._lookup(params["AccessKeyId"])
-        if key is None:
-            raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-        secret, token, expires = key
+        secret, token, expires = self._key(key)
         signed = {name: value for name, value in params.items() if name != "Signature"}
         if Utils.get_rpcsignature(signed, method, secret) != params["Signature"]:
             raise ApiError(400, "SignatureDoesNotMatch", "Specified signature does not match our calculation.")
@@ -129,6 +130,16 @@ class Verifier:
         if not self._note_nonce(params["SignatureNonce"]):
             raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
         return SignedBy(params["AccessKeyId"], params.get("SecurityToken"), "v2")
+
+    @staticmethod
+    def _key(key) -> tuple:
+        """The real API answers 404 for a key it does not know and 400 for a disabled one."""
+        if key is None:
+            raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        secret, token, expires, disabled = key
+        if disabled:
+            raise ApiError(400, "InvalidAccessKeyId.Inactive", "Specified access key is disabled.")
+        return secret, token, expires
 
     @staticmethod
     def _check_token(token: str | None, expires: float | None, sent: str | None) -> None:

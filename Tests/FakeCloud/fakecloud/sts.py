@@ -59,13 +59,7 @@ def assume_role_with_oidc(world: World, params: dict) -> dict:
     return result
 
 
-COMMON = {"RegionId"}
-ACTIONS = {
-    "AssumeRole": (assume_role, COMMON | {"RoleArn", "RoleSessionName", "DurationSeconds", "Policy", "ExternalId"},
-                   False),
-    "AssumeRoleWithOIDC": (assume_role_with_oidc, COMMON | {"RoleArn", "OIDCProviderArn", "OIDCToken",
-                                                            "RoleSessionName", "DurationSeconds", "Policy"}, False),
-}
+ACTIONS = {"AssumeRole": assume_role, "AssumeRoleWithOIDC": assume_role_with_oidc}
 ANONYMOUS = {"AssumeRoleWithOIDC"}  # the OIDC token is the credential; the request is not signed
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import invalid
-from .kvstore import COMMON, page, require
+from .kvstore import page, require
 from .world import World
 
 VERSION = "2016-04-28"
@@ -52,9 +52,4 @@ def describe_vswitches(world: World, params: dict) -> dict:
             "VSwitches": {"VSwitch": rendered}}
 
 
-ACTIONS = {
-    "DescribeVpcs": (describe_vpcs, COMMON | {"VpcId", "VpcName", "IsDefault", "PageNumber", "PageSize", "DryRun"},
-                     False),
-    "DescribeVSwitches": (describe_vswitches, COMMON | {"VpcId", "VSwitchId", "ZoneId", "VSwitchName", "IsDefault",
-                                                        "PageNumber", "PageSize", "DryRun"}, False),
-}
+ACTIONS = {"DescribeVpcs": describe_vpcs, "DescribeVSwitches": describe_vswitches}

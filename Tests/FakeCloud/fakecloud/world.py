@@ -18,6 +18,17 @@ from typing import Any
 from . import redis_backend
 
 SECRET_PARAMS = ("Password", "NewPassword", "AccountPassword", "OIDCToken", "SecurityToken")
+# `POST /__fake/config` toggles; each default is the fake's behaviour before the toggle existed.
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "auto_release_empty_group": True,  # a group whose last member left or was released disappears
+    "tags_in_listing": True,           # DescribeInstances without a Tag filter still shows every item's Tags
+    "clone_password": True,            # a child created without Password gets the group's first member's
+    "gdc_create_returns_id": True,     # CreateGlobalDistributeCache answers GlobalInstanceId and InstanceId
+    "site": "china",                   # "international": GlobalInstanceId on CreateInstance/DeleteInstance refused
+}
+SITES = ("china", "international")
+DEFAULT_SECURITY_IPS = [{"SecurityIpGroupName": "default", "SecurityIpList": "127.0.0.1",
+                         "SecurityIpGroupAttribute": ""}]
 
 
 def new_id(prefix: str, region: str = "") -> str:
@@ -50,6 +61,7 @@ class World:
             "faults": [],
             "calls": {},            # action -> count
             "log": [],
+            "contract_violations": [],  # {"action", "messages", "kind": "request" | "response"}
         }
         if os.path.exists(path):
             with open(path) as handle:
@@ -81,6 +93,10 @@ class World:
             self._sync_replication(instance)
 
     # -- time --------------------------------------------------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        """A `POST /__fake/config` toggle (its default when never set, also for a state file from before it)."""
+        return self.data["config"].get(name, CONFIG_DEFAULTS[name])
 
     @property
     def tick(self) -> float:
@@ -120,11 +136,17 @@ class World:
                     group["members"].remove(record_id)
 
     def _refresh_groups(self) -> None:
-        """A group with no member left is released (as the docs say); its status follows its members."""
+        """A group with no member left is released (as the docs say); its status follows its members.
+
+        With `auto_release_empty_group` false an emptied group stays listed, Normal, with no members.
+        """
         for group_id in list(self.data["groups"]):
             group = self.data["groups"][group_id]
             if not group["members"]:
-                del self.data["groups"][group_id]
+                if self.setting("auto_release_empty_group"):
+                    del self.data["groups"][group_id]
+                else:
+                    group["Status"] = "Normal"
                 continue
             if group["Status"] != "Creating":
                 statuses = [self.data["instances"][m]["InstanceStatus"] for m in group["members"]
@@ -133,14 +155,16 @@ class World:
 
     # -- instances ---------------------------------------------------------------------------------------------
 
-    def add_instance(self, fields: dict, password: str | None, backed: bool = True) -> dict:
+    def add_instance(self, fields: dict, password: str | None, backed: bool = True,
+                     security_ip_groups: list[dict] | None = None) -> dict:
         instance_id = fields.get("InstanceId") or new_id("r")
+        cloud_native = str(fields.get("InstanceClass", "")).startswith("tair.rdb.")
         instance = {
             "InstanceId": instance_id, "InstanceName": instance_id, "InstanceStatus": "Normal",
             "RegionId": "cn-hangzhou", "ZoneId": "cn-hangzhou-h", "SecondaryZoneId": "", "NetworkType": "VPC",
             "VpcId": "", "VSwitchId": "", "InstanceClass": "redis.amber.master.2g.default", "RealInstanceClass": "",
             "EngineVersion": "5.0", "InstanceType": "Tair", "EditionType": "Enterprise", "ArchitectureType": "standard",
-            "ComputingType": "Machine", "NodeType": "double", "ShardCount": 1, "Capacity": 2048, "ChargeType": "PostPaid",
+            "ComputingType": "Ecs" if cloud_native else "Machine", "NodeType": "double", "ShardCount": 1, "Capacity": 2048, "ChargeType": "PostPaid",
             "IsOrderCompleted": True, "GlobalInstanceId": "", "PrivateIp": "127.0.0.1", "Port": 0,
             "ConnectionDomain": "127.0.0.1", "DirectConnection": 0, "InstanceReleaseProtection": False,
             "CreateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "EndTime": "",
@@ -151,6 +175,10 @@ class World:
         instance["InstanceId"] = instance_id
         instance["_password"] = password
         instance["_backed"] = backed
+        instance["_security_ip_groups"] = [
+            {"SecurityIpGroupName": g["SecurityIpGroupName"], "SecurityIpList": g.get("SecurityIpList", ""),
+             "SecurityIpGroupAttribute": g.get("SecurityIpGroupAttribute", "")}
+            for g in (security_ip_groups if security_ip_groups is not None else DEFAULT_SECURITY_IPS)]
         instance["_dir"] = os.path.join(self.work_dir, instance_id)
         # An SSL-enabled instance: `POST /__fake/config {"redis_tls": {cert_file, key_file, ca_file}}` first.
         instance["_tls"] = self.data["config"].get("redis_tls") if backed else None
@@ -201,10 +229,11 @@ class World:
     # -- auth --------------------------------------------------------------------------------------------------
 
     def secret_for(self, access_key_id: str):
+        """(secret, token or None, expires or None, disabled) of a known key, else None."""
         key = self.data["access_keys"].get(access_key_id)
         if key is None:
             return None
-        return key["secret"], key.get("token"), key.get("expires")
+        return key["secret"], key.get("token"), key.get("expires"), bool(key.get("disabled"))
 
     def note_nonce(self, nonce: str) -> bool:
         now = time.time()

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, HERE)  # `import fakecloud` also when pytest runs from the repository root
 AK, SK = "LTAIfaketest000001", "fake-secret-Zx9/+="
 
 
@@ -53,7 +54,8 @@ class Fake:
         try:
             self.control("POST", "shutdown")
         except OSError:
-            pass
+            if self.process and self.process.poll() is None:
+                self.process.terminate()  # a fake that could not answer the shutdown
         if self.process:
             try:
                 self.process.wait(timeout=10)
@@ -95,9 +97,36 @@ STANDARD = {
 def fake():
     with tempfile.TemporaryDirectory(prefix="kvmove-fakecloud-") as directory:
         server = Fake(directory)
-        server.start()
-        server.control("POST", "seed", STANDARD)
-        try:
+        try:  # stopped also when seeding fails (no redis-server, say)
+            server.start()
+            server.control("POST", "seed", STANDARD)
             yield server
         finally:
             server.stop()
+
+
+# The toggles of POST /__fake/config at their defaults (what a fresh fake does).
+DEFAULT_CONFIG = {"tick": 0.05, "auto_release_empty_group": True, "tags_in_listing": True, "clone_password": True,
+                  "gdc_create_returns_id": True, "site": "china"}
+
+
+@pytest.fixture(scope="module")
+def shared_fake():
+    """One fake for a whole module: for tests that use their own instance ids and reset what they change."""
+    with tempfile.TemporaryDirectory(prefix="kvmove-fakecloud-") as directory:
+        server = Fake(directory)
+        try:  # stopped also when seeding fails (no redis-server, say)
+            server.start()
+            server.control("POST", "seed", STANDARD)
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def cloud(shared_fake):
+    """The module's fake with the default config, no faults and an empty call log."""
+    shared_fake.control("POST", "config", DEFAULT_CONFIG)
+    shared_fake.control("DELETE", "faults")
+    shared_fake.control("DELETE", "calls")
+    return shared_fake
