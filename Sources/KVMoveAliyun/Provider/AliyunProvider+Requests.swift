@@ -252,7 +252,13 @@ extension AliyunProvider {
                 ]
             }
             var parameters = [P("InstanceId", p.instanceId)]
-            if let groupId = p.groupId { parameters.append(P("GlobalInstanceId", groupId)) }
+            // A member is released with its group's id (China site; the international site refuses the step at plan
+            // time). A source that joins the group this apply creates is a member by then.
+            if let groupId = p.groupId {
+                parameters.append(P("GlobalInstanceId", groupId))
+            } else if p.inPlannedGroup == true {
+                parameters.append(P("GlobalInstanceId", id(nil, .group)))
+            }
             requests += [
                 change("DeleteInstance", parameters, note: "sent unless the instance is already gone"),
                 poll(

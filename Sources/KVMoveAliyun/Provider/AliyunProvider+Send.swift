@@ -132,6 +132,13 @@ extension AliyunProvider {
             let id = try required("InstanceId")
             guard let now = try await instance(id, region: region), now.status != "Released", now.status != "Flushing"
             else { return StepOutcome(summary: "\(id) already released") }
+            if now.groupId != request.text("GlobalInstanceId") {
+                // A member is released with its group's id, and only with it: the plan must match what is.
+                throw ProviderError(
+                    source: .kvmove, code: "GroupChanged",
+                    message: "\(id) is " + (now.groupId.map { "a member of \($0)" } ?? "in no distributed instance")
+                        + " now, which the plan did not expect; nothing was released: run kvmove plan again")
+            }
             do {
                 let response = try await sendAsIs()
                 return StepOutcome(summary: "release of \(id) started", requestId: response.requestId)

@@ -95,6 +95,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("instance_id", p.instanceId)
             put("group_id", p.groupId)
             if p.convertToPostPaid == true { f["convert_to_postpaid"] = .bool(true) }
+            if p.inPlannedGroup == true { f["in_planned_group"] = .bool(true) }
         case .releaseGroup(let p):
             put("kind", "release_group")
             put("group_id", p.groupId)

@@ -210,14 +210,18 @@ package struct PlannedDisconnect: Codable, Hashable, Sendable {
 /// Release an instance and its data.
 package struct PlannedInstanceRelease: Codable, Hashable, Sendable {
     package var instanceId: String
+    /// The group the instance is a member of when the plan was made.
     package var groupId: String?
     /// Convert a subscription instance to pay-as-you-go first, so the API can release it.
     package var convertToPostPaid: Bool?
+    /// True when the instance becomes a member of the group this same plan creates (its id known after apply).
+    package var inPlannedGroup: Bool?
 
-    package init(instanceId: String, groupId: String?, convertToPostPaid: Bool? = nil) {
+    package init(instanceId: String, groupId: String?, convertToPostPaid: Bool? = nil, inPlannedGroup: Bool? = nil) {
         self.instanceId = instanceId
         self.groupId = groupId
         self.convertToPostPaid = convertToPostPaid
+        self.inPlannedGroup = inPlannedGroup
     }
 }
 

@@ -630,7 +630,9 @@ private struct MigrationPlanner {
                     before: ["name": source.name, "zone": source.zone, "vpc_id": source.vpcId],
                     planned: .releaseInstance(
                         PlannedInstanceRelease(
-                            instanceId: source.id, groupId: source.groupId, convertToPostPaid: convert)),
+                            instanceId: source.id, groupId: source.groupId, convertToPostPaid: convert,
+                            inPlannedGroup: source.groupId == nil && steps.contains { $0.kind == .createGroup }
+                                ? true : nil)),
                     reasons: ["stage complete releases the source after cutover"],
                     risks: risks,
                     destroysData: true

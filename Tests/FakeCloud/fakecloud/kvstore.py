@@ -251,7 +251,9 @@ def _create_new(world: World, params: dict, action: str, instance_type: str) -> 
         password = seed["_password"] if world.setting("clone_password") else secrets.token_urlsafe(18)
     else:
         password = None
-    security_ips = copy.deepcopy(security_groups(seed)) if seed is not None else None
+    # Cloning the whitelist is documented only in an older page; clone_security_ips false is the other reading.
+    clone = seed is not None and world.setting("clone_security_ips")
+    security_ips = copy.deepcopy(security_groups(seed)) if clone else None
     instance = world.add_instance({
         "InstanceName": params.get("InstanceName") or "", "RegionId": params["RegionId"],
         "ZoneId": params.get("ZoneId") or vswitch["ZoneId"], "VpcId": vswitch["VpcId"],

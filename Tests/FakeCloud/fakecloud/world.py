@@ -23,6 +23,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "auto_release_empty_group": True,  # a group whose last member left or was released disappears
     "tags_in_listing": True,           # DescribeInstances without a Tag filter still shows every item's Tags
     "clone_password": True,            # a child created without Password gets the group's first member's
+    "clone_security_ips": True,        # a child gets the first member's whitelist groups (else only the default)
     "gdc_create_returns_id": True,     # CreateGlobalDistributeCache answers GlobalInstanceId and InstanceId
     "site": "china",                   # "international": GlobalInstanceId on CreateInstance/DeleteInstance refused
 }

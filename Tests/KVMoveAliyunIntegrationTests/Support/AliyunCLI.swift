@@ -94,6 +94,9 @@ struct AliyunCLI {
 
     // MARK: The world
 
+    /// The application vSwitch's address range.
+    static let appCidr = "172.16.8.0/24"
+
     /// Seeds the standard world: the access key, two VPCs in two zones, and a backed source instance.
     static func seedStandard(_ cloud: FakeCloud, sourceID: String = "r-bp1e2esource0001") async throws {
         try await cloud.control(
@@ -107,11 +110,11 @@ struct AliyunCLI {
                 "vswitches": [
                     [
                         "VSwitchId": "vsw-bp1old0001", "VpcId": "vpc-bp1old0001", "ZoneId": "cn-hangzhou-h",
-                        "RegionId": region,
+                        "RegionId": region, "CidrBlock": "10.0.1.0/24",
                     ],
                     [
                         "VSwitchId": "vsw-bp1app0001", "VpcId": "vpc-bp1app0001", "ZoneId": "cn-hangzhou-k",
-                        "RegionId": region,
+                        "RegionId": region, "CidrBlock": appCidr,
                     ],
                 ],
                 "instances": [
