@@ -91,6 +91,15 @@ extension AliyunProvider {
         } else if connection.tls == nil, failure.code == "ConnectionClosed" || failure.code == "ProtocolError" {
             message += "; if the instance has TLS (SSL) enabled, set spec.connection.tls: true"
         }
+        if ["WRONGPASS", "NOAUTH", "ERR"].contains(failure.code) && failure.message.lowercased().contains("pass") {
+            let variable = connection.passwordEnv.map { "the password in \($0) (spec.connection.passwordEnv)" }
+                ?? "no password (spec.connection.passwordEnv is not set)"
+            message +=
+                "; kvmove logs in to the source and the target with \(variable). A new member of a distributed "
+                + "instance gets the source's accounts and passwords when it is created (documented, not guaranteed): "
+                + "if the target's differ, set the same password on it in the console (Account Management), then run "
+                + "apply again"
+        }
         if ["ConnectionRefused", "Timeout", "HostNotFound", "ConnectionFailed"].contains(failure.code) {
             message +=
                 connection.address == .private
