@@ -92,7 +92,8 @@ extension AliyunProvider {
             message += "; if the instance has TLS (SSL) enabled, set spec.connection.tls: true"
         }
         if ["WRONGPASS", "NOAUTH", "ERR"].contains(failure.code) && failure.message.lowercased().contains("pass") {
-            let variable = connection.passwordEnv.map { "the password in \($0) (spec.connection.passwordEnv)" }
+            let variable =
+                connection.passwordEnv.map { "the password in \($0) (spec.connection.passwordEnv)" }
                 ?? "no password (spec.connection.passwordEnv is not set)"
             message +=
                 "; kvmove logs in to the source and the target with \(variable). A new member of a distributed "
