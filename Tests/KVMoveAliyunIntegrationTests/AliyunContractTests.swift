@@ -230,6 +230,26 @@ struct AliyunContractTests {
         #expect(found.checked_reads == reads.count)
     }
 
+    @Test("examples/aliyun/ram-policy.json allows every R-KVStore and VPC action kvmove calls")
+    func theRAMPolicyCoversEveryAction() throws {
+        let url = PythonTooling.repositoryRoot.appendingPathComponent("examples/aliyun/ram-policy.json")
+        let policy = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let allowed = Set(
+            (policy?["Statement"] as? [[String: Any]] ?? []).flatMap { $0["Action"] as? [String] ?? [] })
+        // CreateTairInstance is built for cloud-native targets, which the plan never reaches (a cloud-native
+        // source is refused); STS actions are allowed by the role's trust policy, not by this one.
+        var called = Set(try Self.matrix().map(\.action))
+        called.formUnion(ResponseFields.all.filter { $0.service != .sts }.map(\.action))
+        called.insert("TagResources")
+        called.remove("CreateTairInstance")
+        let prefixed = Set(
+            called.map { action in
+                (ResponseFields.all.first { $0.action == action }?.service == .vpc ? "vpc:" : "kvstore:") + action
+            })
+        #expect(prefixed.subtracting(allowed).isEmpty, "missing from ram-policy.json: \(prefixed.subtracting(allowed).sorted())")
+        #expect(allowed.subtracting(prefixed).isEmpty, "not called: \(allowed.subtracting(prefixed).sorted())")
+    }
+
     @Test("the check fails on a misspelled, invented or mistyped parameter and on a wrong read path")
     func theCheckCanFail() throws {
         let requests = try Self.matrix()

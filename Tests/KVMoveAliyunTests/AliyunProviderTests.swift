@@ -372,4 +372,50 @@ import Testing
                 "default": ["127.0.0.1"], "app": ["172.16.0.0/24", "10.0.0.1"], "empty": [],
             ])
     }
+
+    /// Answers every call with one error.
+    actor Failing: HTTPTransport {
+        let status: Int
+        let code: String
+
+        init(status: Int, code: String) {
+            self.status = status
+            self.code = code
+        }
+
+        func send(_ request: HTTPExchangeRequest) async throws -> HTTPExchangeResponse {
+            let body = #"{"RequestId":"R","Code":"\#(code)","Message":"m"}"#
+            return HTTPExchangeResponse(status: status, body: Array(body.utf8))
+        }
+
+        nonisolated func shutdown() async {}
+    }
+
+    @Test(arguments: [
+        ("InvalidInstanceId.NotFound", true), ("InvalidDbInstanceId.NotFound", true), ("DBInstanceNotFound", true),
+        ("InvalidAccessKeyId.NotFound", false), ("InvalidVPCId.NotFound", false), ("InvalidAccountName.NotFound", false),
+    ])
+    func onlyAnInstancesNotFoundCodesMeanGone(code: String, gone: Bool) async throws {
+        let provider = try AliyunProvider(
+            environment: Self.environment, homeDirectory: nil, transport: Failing(status: 404, code: code))
+        do {
+            let found = try await provider.instance("r-x", region: "cn-hangzhou")
+            #expect(gone && found == nil, "\(code) was read as gone")
+        } catch {
+            #expect(!gone, "\(code) should mean the instance is gone")
+            #expect(error.code == code)
+        }
+    }
+
+    @Test(arguments: [("InvalidGlobalInstanceId.NotFound", true), ("InvalidAccessKeyId.NotFound", false)])
+    func onlyAGroupsNotFoundCodesMeanGone(code: String, gone: Bool) async throws {
+        let provider = try AliyunProvider(
+            environment: Self.environment, homeDirectory: nil, transport: Failing(status: 404, code: code))
+        do {
+            let found = try await provider.group("gr-x", region: "cn-hangzhou")
+            #expect(gone && found == nil)
+        } catch {
+            #expect(!gone)
+        }
+    }
 }
