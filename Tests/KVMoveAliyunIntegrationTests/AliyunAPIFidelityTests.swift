@@ -69,9 +69,7 @@ struct AliyunAPIFidelityTests {
     @Test("(6) an authentication error inside a step is a failure, never \"already released\"")
     func authenticationErrorsAreNotNotFound() async throws {
         try await World.withWorld { cloud, cli in
-            try cli.write("orders.yaml", AliyunCLI.spec(stage: "cutover"))
-            let cutover = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
-            #expect(cutover.code == 0, "\(cutover.out)\n\(cutover.err)")
+            try await cli.apply("orders.yaml", AliyunCLI.spec(stage: "cutover"))
             try cli.write("orders.yaml", AliyunCLI.spec(stage: "complete"))
             let plan = try await cli.run(["plan", "-f", cli.path("orders.yaml"), "-out", cli.path("complete.plan")])
             #expect(plan.code == 0, "\(plan.out)\n\(plan.err)")
@@ -153,12 +151,38 @@ struct AliyunAPIFidelityTests {
         }
     }
 
+    @Test("(3) on the international site the source is released the documented way: RemoveSubInstance, then DeleteInstance")
+    func internationalRelease() async throws {
+        try await World.withWorld { cloud, cli in
+            // The target as a console-added child would be: here made on the China site, then the account "moves".
+            try await cli.apply("orders.yaml", AliyunCLI.spec(stage: "cutover"))
+            try await cloud.control("POST", "config", ["site": "international"])
+            try await cloud.resetCalls()
+            let international = [AliyunSite.variable: "international"]
+            let dry = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--dry-run"], environment: international)
+            #expect(dry.code == 0, "\(dry.out)\n\(dry.err)")
+            try await cli.apply("orders.yaml", AliyunCLI.spec(stage: "complete"), environment: international)
+            let log = try await cloud.callLog().filter { $0["code"] is NSNull || $0["code"] == nil }
+            let changes = log.compactMap { entry -> String? in
+                let action = entry["action"] as? String ?? ""
+                return ["RemoveSubInstance", "DeleteInstance"].contains(action) ? action : nil
+            }
+            #expect(changes == ["RemoveSubInstance", "DeleteInstance"], "\(changes)")
+            let delete = log.first { $0["action"] as? String == "DeleteInstance" }?["params"] as? [String: Any] ?? [:]
+            #expect(delete["InstanceId"] as? String == World.sourceID)
+            #expect(delete["GlobalInstanceId"] == nil, "\(delete)")
+            let instances = try await cloud.state()["instances"] as? [String: Any] ?? [:]
+            #expect(instances[World.sourceID] == nil)
+            let again = try await cli.run(
+                ["plan", "-f", cli.path("orders.yaml"), "--detailed-exitcode"], environment: international)
+            #expect(again.code == 0, "\(again.out)\n\(again.err)")
+        }
+    }
+
     @Test("(7) a change to PrePaid for 60 months is refused at the period's line and column")
     func sixtyMonthsIsNotForABillingChange() async throws {
         try await World.withWorld { _, cli in
-            try cli.write("orders.yaml", AliyunCLI.spec(stage: "sync"))
-            let sync = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
-            #expect(sync.code == 0, "\(sync.out)\n\(sync.err)")
+            try await cli.apply("orders.yaml", AliyunCLI.spec(stage: "sync"))
             try cli.write("orders.yaml", Self.spec(billing: "type: PrePaid\n      periodMonths: 60"))
             let plan = try await cli.run(["plan", "-f", cli.path("orders.yaml")])
             #expect(plan.code == 1, "\(plan.out)\n\(plan.err)")

@@ -38,13 +38,33 @@ struct AliyunAssumptionTests {
         }
     }
 
+    @Test("RemoveSubInstance refused for a pay-as-you-go member: disconnect fails, nothing is released, data kept")
+    func removalRefused() async throws {
+        try await World.withWorld { cloud, cli in
+            try await cli.apply("orders.yaml", AliyunCLI.spec())
+            let child = try #require(try await World.created(cloud).first)
+            try await cloud.control(
+                "POST", "faults",
+                [["action": "RemoveSubInstance", "kind": "error", "status": 403, "code": "ChargeType.NotSupport"]])
+            try cli.write("orders.yaml", AliyunCLI.spec(stage: "complete"))
+            let complete = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
+            #expect(complete.code == 1, "\(complete.out)\n\(complete.err)")
+            #expect(complete.out.contains("disconnect-sync failed"), "\(complete.out)")
+            #expect(complete.out.contains("(aliyun ChargeType.NotSupport)"))
+            let instances = try await cloud.state()["instances"] as? [String: Any] ?? [:]
+            #expect(instances[World.sourceID] != nil && instances[child] != nil)
+            let deletes = try await cloud.callLog().filter { $0["action"] as? String == "DeleteInstance" }
+            #expect(deletes.isEmpty)
+            let again = try await cli.run(["plan", "-f", cli.path("orders.yaml"), "--no-color"])
+            #expect(again.out.contains("will leave the group"), "\(again.out)")
+        }
+    }
+
     @Test("CreateGlobalDistributeCache without the group id in its answer: the id is read from the source")
     func groupIdReadBackFromTheSource() async throws {
         try await World.withWorld { cloud, cli in
             try await cloud.control("POST", "config", ["gdc_create_returns_id": false])
-            try cli.write("orders.yaml", AliyunCLI.spec())
-            let sync = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
-            #expect(sync.code == 0, "\(sync.out)\n\(sync.err)")
+            try await cli.apply("orders.yaml", AliyunCLI.spec())
             let groups = try await Self.groups(cloud)
             #expect(groups.count == 1)
             let child = try #require(try await World.created(cloud).first)
@@ -56,9 +76,7 @@ struct AliyunAssumptionTests {
     func listingWithoutTags() async throws {
         try await World.withWorld { cloud, cli in
             try await cloud.control("POST", "config", ["tags_in_listing": false])
-            try cli.write("orders.yaml", AliyunCLI.spec())
-            let sync = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])
-            #expect(sync.code == 0, "\(sync.out)\n\(sync.err)")
+            try await cli.apply("orders.yaml", AliyunCLI.spec())
             let again = try await cli.run(["plan", "-f", cli.path("orders.yaml"), "--detailed-exitcode"])
             #expect(again.code == 0, "\(again.out)\n\(again.err)")
             let resumed = try await cli.run(["apply", "-f", cli.path("orders.yaml"), "--auto-approve"])

@@ -338,7 +338,18 @@ import Testing
         let steps = international.unsupportedSteps(source: source, target: nil)
         #expect(steps["create-target"]?.message.contains("Add Child Instance") == true)
         #expect(steps["create-target"]?.specPath == "spec.provider")
-        #expect(steps["release-source"]?.message.contains("release the child instance") == true)
+        // Releasing a member has a documented path on the international site: RemoveSubInstance, then DeleteInstance.
+        #expect(steps["release-source"] == nil)
+        let release = Self.step(
+            .releaseSource, .releaseInstance(PlannedInstanceRelease(instanceId: "r-src", groupId: "gr-1")))
+        var context = Self.context()
+        context.settings["site"] = "international"
+        #expect(try international.requests(for: release, in: context).map(\.action) == [
+            "RemoveSubInstance", "DescribeGlobalDistributeCache", "DeleteInstance", "DescribeInstances",
+        ])
+        #expect(try international.requests(for: release, in: context)[2].text("GlobalInstanceId") == nil)
+        #expect(try china.requests(for: release, in: Self.context()).map(\.action) == ["DeleteInstance", "DescribeInstances"])
+        #expect(try china.requests(for: release, in: Self.context())[0].text("GlobalInstanceId") == "gr-1")
     }
 
     @Test func whitelistGroupsAreSetOneCallEachWithCover() throws {

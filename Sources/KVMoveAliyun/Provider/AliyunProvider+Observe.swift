@@ -231,9 +231,10 @@ extension AliyunProvider {
     /// The steps this site's API cannot carry out for this migration (see ``AliyunSite``).
     ///
     /// On the international site the API documents no way to add a classic child to a distributed
-    /// instance (`CreateInstance GlobalInstanceId` is China-site only) or to release a member
-    /// (`DeleteInstance GlobalInstanceId`, likewise); the console does both. A child added in the
-    /// console and tagged `kvmove:migration=<name>` is this migration's target, so the user can carry on.
+    /// instance (`CreateInstance GlobalInstanceId` is China-site only); the console does it, and a child
+    /// added there and tagged `kvmove:migration=<name>` is this migration's target, so the user can carry
+    /// on. Releasing a member has a documented path there (`RemoveSubInstance`, then `DeleteInstance`),
+    /// which release-source takes.
     func unsupportedSteps(source: AliyunInstance?, target: AliyunInstance?) -> [String: UnsupportedStep] {
         guard site == .international else { return [:] }
         var steps: [String: UnsupportedStep] = [:]
@@ -247,14 +248,6 @@ extension AliyunProvider {
                     + "\(Self.tagKey)=<migration name>, then plan again: kvmove takes it as the target. If the "
                     + "account is on the China site, set \(AliyunSite.variable)=china",
                 specPath: "spec.provider")
-        }
-        if source?.groupId != nil {
-            steps[StepKind.releaseSource.rawValue] = UnsupportedStep(
-                message: "on \(site.display) the API has no documented way to release a member of a distributed "
-                    + "instance (DeleteInstance's GlobalInstanceId applies only to the China site). Release the source "
-                    + "in the console (Tair console > Global Distributed Cache > the distributed instance > release "
-                    + "the child instance), then plan again; or stay at stage: cutover to keep it",
-                specPath: "spec.stage")
         }
         return steps
     }

@@ -239,6 +239,21 @@ extension AliyunProvider {
             ]
         case .releaseInstance(let p):
             var requests: [ProviderRequest] = []
+            let member = p.groupId != nil || p.inPlannedGroup == true
+            if site == .international, member {
+                // DeleteInstance's GlobalInstanceId is China-site only; the documented way on the international
+                // site is to take the member out of its group first (RemoveSubInstance), then release it.
+                requests += [
+                    change(
+                        "RemoveSubInstance", [P("InstanceId", p.instanceId)],
+                        note: "sent unless the source already stands alone (DeleteInstance's GlobalInstanceId is "
+                            + "China-site only); releasing the group's last member releases the group"),
+                    poll(
+                        "DescribeGlobalDistributeCache", [P("SubInstanceId", p.instanceId)],
+                        note: "polled until no distributed instance lists the source, then DescribeInstanceAttribute "
+                            + "until it is Normal"),
+                ]
+            }
             if p.convertToPostPaid == true {
                 requests += [
                     change(
@@ -252,11 +267,11 @@ extension AliyunProvider {
                 ]
             }
             var parameters = [P("InstanceId", p.instanceId)]
-            // A member is released with its group's id (China site; the international site refuses the step at plan
-            // time). A source that joins the group this apply creates is a member by then.
-            if let groupId = p.groupId {
+            // On the China site a member is released with its group's id. A source that joins the group this apply
+            // creates is a member by then.
+            if site == .china, let groupId = p.groupId {
                 parameters.append(P("GlobalInstanceId", groupId))
-            } else if p.inPlannedGroup == true {
+            } else if site == .china, p.inPlannedGroup == true {
                 parameters.append(P("GlobalInstanceId", id(nil, .group)))
             }
             requests += [

@@ -45,6 +45,9 @@ extension AliyunProvider {
             guard let id = request.text("InstanceId") else { throw missing(request, "InstanceId") }
             return try await waitInstance(id, step: step, region: region, context: context)
         case "DescribeGlobalDistributeCache":
+            if let member = request.text("SubInstanceId"), request.text("GlobalInstanceId") == nil {
+                return try await waitLeftGroups(member, region: region, context: context)
+            }
             guard let groupId = request.text("GlobalInstanceId") else { throw missing(request, "GlobalInstanceId") }
             return try await waitGroup(groupId, step: step, region: region, context: context)
         case "DescribeInstances":
@@ -60,6 +63,21 @@ extension AliyunProvider {
             return StepOutcome(summary: "\(id) released")
         default:
             throw ProviderError.requestMismatch(request, step, source: .kvmove)
+        }
+    }
+
+    /// Waits until no distributed instance lists `id` (`SubInstanceId`), then until `id` is `Normal`.
+    private func waitLeftGroups(_ id: String, region: String?, context: StepContext) async throws -> StepOutcome {
+        try await waitUntil(context, what: "\(id) to leave its group") { () async throws -> PollState<StepOutcome> in
+            let response = try await kvstore(
+                "DescribeGlobalDistributeCache", region: region,
+                [("RegionId", region ?? ""), ("SubInstanceId", id)].filter { !$0.value.isEmpty })
+            let listing = response.json["GlobalDistributeCaches"].elements.compactMap(GroupInfo.init)
+                .filter { $0.members.contains { $0.id == id } }
+            if let group = listing.first { return .waiting("still a member of \(group.id)") }
+            let status = try await instance(id, region: region)?.status ?? "Released"
+            guard status == "Normal" || status == "Released" else { return .waiting("InstanceStatus \(status)") }
+            return .done(StepOutcome(summary: "\(id) stands alone"))
         }
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -93,11 +94,12 @@ STANDARD = {
 }
 
 
-@pytest.fixture
-def fake():
+@contextlib.contextmanager
+def running_fake():
+    """A started fake seeded with the standard world, stopped afterwards (also when seeding fails)."""
     with tempfile.TemporaryDirectory(prefix="kvmove-fakecloud-") as directory:
         server = Fake(directory)
-        try:  # stopped also when seeding fails (no redis-server, say)
+        try:
             server.start()
             server.control("POST", "seed", STANDARD)
             yield server
@@ -105,22 +107,22 @@ def fake():
             server.stop()
 
 
+@pytest.fixture
+def fake():
+    with running_fake() as server:
+        yield server
+
+
 # The toggles of POST /__fake/config at their defaults (what a fresh fake does).
 DEFAULT_CONFIG = {"tick": 0.05, "auto_release_empty_group": True, "tags_in_listing": True, "clone_password": True,
-                  "gdc_create_returns_id": True, "site": "china"}
+                  "clone_security_ips": True, "gdc_create_returns_id": True, "site": "china"}
 
 
 @pytest.fixture(scope="module")
 def shared_fake():
     """One fake for a whole module: for tests that use their own instance ids and reset what they change."""
-    with tempfile.TemporaryDirectory(prefix="kvmove-fakecloud-") as directory:
-        server = Fake(directory)
-        try:  # stopped also when seeding fails (no redis-server, say)
-            server.start()
-            server.control("POST", "seed", STANDARD)
-            yield server
-        finally:
-            server.stop()
+    with running_fake() as server:
+        yield server
 
 
 @pytest.fixture

@@ -67,6 +67,19 @@ struct AliyunCLI {
             Self.binary.path, arguments, directory: directory, environment: environment.merging(extra) { $1 })
     }
 
+    /// Writes `spec` to `name`, applies it with `--auto-approve`, and records an issue at the caller unless the
+    /// apply succeeded.
+    @discardableResult
+    func apply(
+        _ name: String, _ spec: String, environment extra: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Result {
+        try write(name, spec)
+        let result = try await run(["apply", "-f", path(name), "--auto-approve"], environment: extra)
+        #expect(result.code == 0, "\(result.out)\n\(result.err)", sourceLocation: sourceLocation)
+        return result
+    }
+
     /// Every file kvmove wrote in the scratch directory (plans, journals, reports), as text.
     func writtenFiles() -> [(String, String)] {
         guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
