@@ -429,4 +429,27 @@ import Testing
             #expect(!gone)
         }
     }
+
+    @Test("a region without a listed VPC endpoint is said once, on the first migration, when VPC endpoints are on")
+    func publicFallbackIsSaidOnce() async throws {
+        let environment = [
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "do-not-print-me",
+            "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED": "true",
+        ]
+        let script = Script([:])
+        let provider = try AliyunProvider(environment: environment, homeDirectory: nil, transport: script)
+        func spec(_ name: String) -> MigrationSpec {
+            var spec = Self.spec(name, source: "r-\(name)")
+            spec.source.region = "eu-central-1"
+            spec.target.region = "eu-central-1"
+            return spec
+        }
+        let seen = try await provider.observe([spec("b"), spec("a")])
+        #expect(seen["a"]?.notes.count == 2)
+        #expect(seen["a"]?.notes.first?.contains("no VPC endpoint of r-kvstore in eu-central-1") == true)
+        #expect(seen["b"]?.notes.isEmpty == true)
+        // The calls themselves went to the public hosts.
+        let urls = await script.calls.map(\.url)
+        #expect(urls.allSatisfy { $0.hasPrefix("https://r-kvstore.eu-central-1.") || $0.hasPrefix("https://vpc.eu-central-1.") })
+    }
 }
