@@ -452,4 +452,38 @@ import Testing
         let urls = await script.calls.map(\.url)
         #expect(urls.allSatisfy { $0.hasPrefix("https://r-kvstore.eu-central-1.") || $0.hasPrefix("https://vpc.eu-central-1.") })
     }
+
+    /// Throttles the first call, then answers as `Script` would.
+    actor ThrottleOnce: HTTPTransport {
+        var throttled = false
+
+        func send(_ request: HTTPExchangeRequest) async throws -> HTTPExchangeResponse {
+            if !throttled {
+                throttled = true
+                let body = #"{"RequestId":"R0","Code":"Throttling.User","Message":"slow down"}"#
+                return HTTPExchangeResponse(status: 400, headers: [("x-acs-retry-after", "10")], body: Array(body.utf8))
+            }
+            return HTTPExchangeResponse(status: 200, body: Array(#"{"RequestId":"R1"}"#.utf8))
+        }
+
+        nonisolated func shutdown() async {}
+    }
+
+    @Test("a retried read that cannot be journaled fails the step instead of going on unrecorded")
+    func unjournaledRetriesFailTheStep() async throws {
+        let provider = try AliyunProvider(environment: Self.environment, homeDirectory: nil, transport: ThrottleOnce())
+        let base = Self.context()
+        let context = StepContext(
+            migration: base.migration, resources: base.resources, settings: base.settings,
+            idempotencyToken: base.idempotencyToken,
+            operation: { entry in
+                // Only the retried read's entry fails: the step's own entries are written.
+                if entry.hasPrefix("retried") { throw JournalNotWritten(migration: "orders", underlying: "disk full") }
+            })
+        let step = Self.step(.renameTarget, .rename(PlannedRename(instanceId: "r-t", name: "n")))
+        let request = try #require(try provider.requests(for: step, in: context).first)
+        await #expect(throws: JournalNotWritten.self) {
+            _ = try await provider.send(request, for: step, in: context)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KVMoveCore
 import KVMoveSecret
+import Synchronization
 
 extension AliyunProvider {
     /// Carries out one request built by ``requests(for:in:)``: a changing call is sent only when
@@ -8,26 +9,37 @@ extension AliyunProvider {
     package func send(_ request: ProviderRequest, for step: Step, in context: StepContext) async throws
         -> StepOutcome
     {
-        // Reads retried inside the client (throttling, 5xx) are journaled with their request ids.
+        // Reads retried inside the client (throttling, 5xx) are journaled with their request ids; a journal that
+        // cannot be written fails the step once the call returns (the report itself cannot throw).
+        let unjournaled = Mutex<(any Error)?>(nil)
         let journal: @Sendable (RetriedCall) -> Void = { retried in
-            try? context.operation("retried \(retried.summary)")
+            do {
+                try context.operation("retried \(retried.summary)")
+            } catch {
+                unjournaled.withLock { $0 = $0 ?? error }
+            }
         }
+        let outcome: StepOutcome
         do {
-            return try await AliyunClient.$retryReport.withValue(journal) {
+            outcome = try await AliyunClient.$retryReport.withValue(journal) {
                 if request.service == Self.redis {
                     return try await sendDataPlane(request, step: step, context: context)
                 }
                 return try await sendAPI(request, step: step, context: context)
             }
         } catch let error as ProviderError {
-            throw error
+            throw unjournaled.withLock({ $0 }) ?? error
         } catch let error as CancellationError {
             throw error
         } catch let error as ApplyInterrupted {
             throw error
+        } catch let error as JournalNotWritten {
+            throw error
         } catch {
             throw ProviderError(source: .aliyun, code: "Failed", message: "\(error)", underlying: error)
         }
+        if let error = unjournaled.withLock({ $0 }) { throw error }
+        return outcome
     }
 
     private func sendAPI(_ request: ProviderRequest, step: Step, context: StepContext) async throws -> StepOutcome {

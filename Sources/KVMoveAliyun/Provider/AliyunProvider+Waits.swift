@@ -28,7 +28,8 @@ extension AliyunProvider {
                 }
             } catch let error as ProviderError where error.isRetryable {
                 context.progress(StepProgress(message: "waiting for \(what): \(error.code), polling again"))
-                try? context.operation("poll of \(what) failed, polling again: \(error)")
+                // A journal that cannot be written stops the step (StepContext.operation): never dropped.
+                try context.operation("poll of \(what) failed, polling again: \(error)")
                 if let hint = error.retryAfterSeconds { pause = max(pause, .milliseconds(Int(hint * 1000))) }
             }
             try await Task.sleep(for: pause)

@@ -380,6 +380,11 @@ package struct JournalNotWritten: Error, Sendable, CustomStringConvertible {
     package var migration: String
     package var underlying: String
 
+    package init(migration: String, underlying: String) {
+        self.migration = migration
+        self.underlying = underlying
+    }
+
     package var description: String {
         "the journal of \(migration) cannot be written (\(underlying)); apply stopped so that nothing happens "
             + "unrecorded. Fix the state directory (space, permissions), then run apply again to resume"

@@ -6,7 +6,7 @@ import Testing
 /// the target is bought PrePaid, and at `complete` the source is converted to pay-as-you-go
 /// (`TransformInstanceChargeType`) before it is released.
 @Suite(.serialized, .enabled(if: PythonTooling.shouldRun, PythonTooling.skipReason))
-struct AliyunCloudNativeJourneyTests {
+struct AliyunSourceKindsTests {
     static let sourceID = "r-bp1tairsource001"
     static let clusterID = "r-bp1amberclust001"
 
