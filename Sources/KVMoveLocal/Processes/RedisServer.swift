@@ -118,7 +118,7 @@ package struct RedisServer: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(10))
         while clock.now < deadline {
-            if let pid = layout.recordedPid(id), ProcessControl.isAlive(pid) {
+            if let pid = layout.recordedPid(id), ProcessControl.isAlive(pid, as: layout.serverIdentity(id)) {
                 return pid
             }
             let log = newLog(id: id, layout: layout, from: logSize)
@@ -142,7 +142,7 @@ package struct RedisServer: Sendable {
         let deadline = clock.now.advanced(by: .seconds(30))
         var lastError = "no answer"
         while clock.now < deadline {
-            guard ProcessControl.isAlive(pid) else {
+            guard ProcessControl.isAlive(pid, as: layout.serverIdentity(id)) else {
                 throw ProviderError.sandbox(
                     "RedisServerFailed",
                     "redis-server for \(id) exited while starting; see \(layout.logFile(id).path)")

@@ -237,9 +237,19 @@ extension LocalProvider {
         }
         let drained = try await drain(groupId: groupId, targetId: targetId, context, sandbox)
         try await sandbox.stopWorker(groupId)
+        // The checkpoint keys are gone, or the step says which is left and how to delete it.
+        var left: [String] = []
         if let channel = drained.channel {
-            try? await channel.forward.removeCheckpoint()
-            try? await channel.reverse.removeCheckpoint()
+            let sourceId = try sandbox.store.read().group(groupId)?.channel?.source ?? "the source"
+            for (direction, member) in [(channel.forward, targetId), (channel.reverse, sourceId)] {
+                do {
+                    try await direction.removeCheckpoint()
+                } catch {
+                    left.append(
+                        "the channel's checkpoint key \(direction.checkpointKey) is still in db 0 of \(member) "
+                            + "(\(error)); delete it there with DEL \(direction.checkpointKey)")
+                }
+            }
         }
         try await sandbox.store.change { state in
             state.update(group: groupId) { group in
@@ -249,7 +259,9 @@ extension LocalProvider {
             state.update(instance: targetId) { $0.groupId = nil }
             state.groups.removeAll { $0.id == groupId && $0.members.isEmpty }
         }
-        return StepOutcome(summary: "sync disconnected\(drained.summary); target stands alone")
+        return StepOutcome(
+            summary: "sync disconnected\(drained.summary); target stands alone",
+            warning: left.isEmpty ? nil : left.joined(separator: "; "))
     }
 
     /// The live two-way channel of the group that `targetId` is in; nil when none streams into it.

@@ -38,7 +38,7 @@ extension LocalProvider {
                 // direction has joined, a write on the target would not be carried.
                 let copiedOnce = channel.channelPhase == ChannelRecord.scanCopyPhase
                 if !copiedOnce, channel.reverse?.channelPhase != ChannelStatus.Phase.streaming.rawValue {
-                    if !ProcessControl.isAlive(channel.pid) {
+                    if !ProcessControl.isAlive(channel.pid, as: sandbox.layout.workerIdentity(groupId)) {
                         if try await sandbox.ensureWorker(groupId), !restarted {
                             restarted = true
                             context.progress(
@@ -61,7 +61,7 @@ extension LocalProvider {
                 context.progress(StepProgress(fraction: 1, message: "full sync: \(channel.keysDone) keys\(lag)"))
                 return StepOutcome(summary: "full sync finished (\(channel.keysDone) keys)\(lag)\(both)")
             case .initializing:
-                if !ProcessControl.isAlive(channel.pid) {
+                if !ProcessControl.isAlive(channel.pid, as: sandbox.layout.workerIdentity(groupId)) {
                     try await sandbox.ensureRunning(sourceId)
                     try await sandbox.ensureRunning(targetId)
                     if try await sandbox.ensureWorker(groupId), !restarted {

@@ -77,7 +77,7 @@ package struct Sandbox: Sendable {
         case .released: return "Released"
         case .creating, .changing: return record.lifecycle.rawValue
         case .normal:
-            guard ProcessControl.isAlive(record.pid) else { return "Stopped" }
+            guard ProcessControl.isAlive(record.pid, as: layout.serverIdentity(record.id)) else { return "Stopped" }
             guard let password = try? password(record.id),
                 (try? await InstanceProbe.ping(port: record.port, password: password)) == true
             else { return "Unavailable" }
@@ -90,7 +90,7 @@ package struct Sandbox: Sendable {
     /// A new instance whose port was taken meanwhile gets another free port.
     package func ensureRunning(_ id: String) async throws {
         guard let record = try store.read().instance(id), record.isLive else { return }
-        if ProcessControl.isAlive(record.pid),
+        if ProcessControl.isAlive(record.pid, as: layout.serverIdentity(id)),
             (try? await InstanceProbe.ping(port: record.port, password: try password(id))) == true
         {
             if record.lifecycle != .normal {
@@ -100,7 +100,7 @@ package struct Sandbox: Sendable {
         }
         // A kvmove killed between starting a server and recording it leaves the server running:
         // adopt it when it answers on the recorded port, stop it otherwise.
-        if let orphan = layout.recordedPid(id), ProcessControl.isAlive(orphan) {
+        if let orphan = layout.recordedPid(id), ProcessControl.isAlive(orphan, as: layout.serverIdentity(id)) {
             if (try? await InstanceProbe.ping(port: record.port, password: try password(id))) == true {
                 try await store.change { state in
                     state.update(instance: id) {
@@ -110,7 +110,7 @@ package struct Sandbox: Sendable {
                 }
                 return
             }
-            try await ProcessControl.terminate(orphan, grace: .seconds(20))
+            try await ProcessControl.terminate(orphan, as: layout.serverIdentity(id), grace: .seconds(20))
         }
         let server = try server()
         var port = record.port
@@ -135,10 +135,10 @@ package struct Sandbox: Sendable {
     /// Stops instance `id`'s process (flushing its data) and forgets the pid.
     package func stopInstance(_ id: String) async throws {
         guard let record = try store.read().instance(id) else { return }
-        try await ProcessControl.terminate(record.pid, grace: .seconds(20))
+        try await ProcessControl.terminate(record.pid, as: layout.serverIdentity(id), grace: .seconds(20))
         // Also a server started by a kvmove that was killed before it recorded the pid.
         if let pid = layout.recordedPid(id), pid != record.pid {
-            try await ProcessControl.terminate(pid, grace: .seconds(20))
+            try await ProcessControl.terminate(pid, as: layout.serverIdentity(id), grace: .seconds(20))
         }
         try await store.change { $0.update(instance: id) { $0.pid = nil } }
     }
@@ -155,7 +155,7 @@ package struct Sandbox: Sendable {
     package func ensureWorker(_ groupId: String) async throws -> Bool {
         let state = try store.read()
         guard let group = state.group(groupId), let channel = group.channel else { return false }
-        if ProcessControl.isAlive(channel.pid) { return false }
+        if ProcessControl.isAlive(channel.pid, as: layout.workerIdentity(groupId)) { return false }
         let pid = try await worker.launch(layout: layout, groupId: groupId)
         try await store.change { state in
             state.update(group: groupId) { group in
@@ -174,6 +174,6 @@ package struct Sandbox: Sendable {
     /// Stops the channel worker of group `groupId`, if one runs: SIGTERM, then SIGKILL.
     package func stopWorker(_ groupId: String) async throws {
         guard let pid = try store.read().group(groupId)?.channel?.pid else { return }
-        try await ProcessControl.terminate(pid, grace: .seconds(5))
+        try await ProcessControl.terminate(pid, as: layout.workerIdentity(groupId), grace: .seconds(5))
     }
 }

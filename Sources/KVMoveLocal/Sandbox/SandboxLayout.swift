@@ -36,6 +36,16 @@ package struct SandboxLayout: Sendable, Hashable {
     package func logFile(_ id: String) -> URL { instanceDirectory(id).appendingPathComponent("redis.log") }
     package func pidFile(_ id: String) -> URL { instanceDirectory(id).appendingPathComponent("redis.pid") }
 
+    /// How instance `id`'s redis-server looks from `/proc`: the program, running in the instance's data directory.
+    package func serverIdentity(_ id: String) -> ProcessIdentity {
+        ProcessIdentity(program: "redis-server", workingDirectory: dataDirectory(id).path)
+    }
+
+    /// How the channel worker of group `id` looks from `/proc`: its `sandbox worker` arguments.
+    package func workerIdentity(_ id: String) -> ProcessIdentity {
+        ProcessIdentity(arguments: ["worker", "--sandbox", root.path, "--group", id])
+    }
+
     /// The pid redis-server wrote to its pid file for instance `id`, if the file exists and holds one.
     package func recordedPid(_ id: String) -> Int32? {
         guard let text = try? String(contentsOf: pidFile(id), encoding: .utf8) else { return nil }

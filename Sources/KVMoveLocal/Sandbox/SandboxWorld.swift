@@ -84,7 +84,7 @@ package struct SandboxWorld: Sendable {
         for id in released { events(.keptReleased(id: id)) }
 
         for record in try store.read().instances where record.isLive {
-            let wasRunning = ProcessControl.isAlive(record.pid)
+            let wasRunning = ProcessControl.isAlive(record.pid, as: sandbox.layout.serverIdentity(record.id))
             try await sandbox.ensureRunning(record.id)
             guard let now = try store.read().instance(record.id) else { continue }
             let endpoint = "127.0.0.1:\(now.port)"
@@ -107,7 +107,8 @@ package struct SandboxWorld: Sendable {
         for group in try store.read().groups {
             // A live channel must run as long as its target is in the group, not only until the full sync.
             guard let channel = group.channel, channel.channelPhase != ChannelRecord.scanCopyPhase,
-                group.members.contains(channel.target), !ProcessControl.isAlive(channel.pid)
+                group.members.contains(channel.target),
+                !ProcessControl.isAlive(channel.pid, as: sandbox.layout.workerIdentity(group.id))
             else { continue }
             if try await sandbox.ensureWorker(group.id) { events(.workerRestarted(groupId: group.id)) }
         }
@@ -192,7 +193,8 @@ package struct SandboxWorld: Sendable {
                 id: group.id, name: group.name, members: group.members, phase: group.channel?.phase.rawValue,
                 progress: group.channel?.progress, keysDone: group.channel?.keysDone,
                 keysTotal: group.channel?.keysTotal,
-                workerRunning: ProcessControl.isAlive(group.channel?.pid), message: group.channel?.message,
+                workerRunning: ProcessControl.isAlive(group.channel?.pid, as: sandbox.layout.workerIdentity(group.id)),
+                message: group.channel?.message,
                 channelPhase: group.channel?.channelPhase, appliedOffset: group.channel?.appliedOffset,
                 sourceOffset: group.channel?.sourceOffset, lagBytes: group.channel?.lagBytes,
                 lagSeconds: group.channel?.lagSeconds, opsPerSecond: group.channel?.opsPerSecond,
@@ -214,11 +216,15 @@ package struct SandboxWorld: Sendable {
     package func down(purge: Bool, events: @escaping @Sendable (SandboxEvent) -> Void = { _ in }) async throws {
         if store.exists {
             let state = try store.read()
-            for group in state.groups where ProcessControl.isAlive(group.channel?.pid) {
+            for group in state.groups
+            where ProcessControl.isAlive(group.channel?.pid, as: sandbox.layout.workerIdentity(group.id)) {
                 try await sandbox.stopWorker(group.id)
                 events(.stopped("channel worker of \(group.id)"))
             }
-            for record in state.instances where ProcessControl.isAlive(record.pid) || hasOrphan(record.id) {
+            for record in state.instances
+            where ProcessControl.isAlive(record.pid, as: sandbox.layout.serverIdentity(record.id))
+                || hasOrphan(record.id)
+            {
                 try await sandbox.stopInstance(record.id)
                 events(.stopped("\(record.id) (\(record.name))"))
             }
@@ -229,7 +235,7 @@ package struct SandboxWorld: Sendable {
     }
 
     private func hasOrphan(_ id: String) -> Bool {
-        ProcessControl.isAlive(sandbox.layout.recordedPid(id))
+        ProcessControl.isAlive(sandbox.layout.recordedPid(id), as: sandbox.layout.serverIdentity(id))
     }
 
     // MARK: - Credentials

@@ -67,6 +67,14 @@ package struct WorkerLauncher: Sendable {
                     + result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
                     + "; run kvmove sandbox up to start it again")
         }
+        // Until its shell has exec'd the worker, the pid shows the shell's command line; callers check the worker's
+        // identity before they trust or signal a recorded pid, so return once it shows (or the process is gone).
+        let identity = layout.workerIdentity(groupId)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(10))
+        while ProcessControl.isAlive(pid), !ProcessControl.isAlive(pid, as: identity), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         return pid
     }
 }

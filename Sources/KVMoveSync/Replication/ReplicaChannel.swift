@@ -77,6 +77,8 @@ package struct ReplicaChannel: Sendable {
         package var echoCheckpointBytes: Int
         /// The ledger of a two-way group's application writes, and which direction this channel is in it.
         package var ledger: (ledger: WriteLedger, side: WriteLedger.Side)?
+        /// Full syncs in a row that may end in the same failure before the channel stops (``FullSyncBudget``).
+        package var fullSyncBudget: Int
 
         /// Creates options; the defaults suit most datasets.
         package init(
@@ -92,7 +94,8 @@ package struct ReplicaChannel: Sendable {
             relayConnectTimeout: Duration = .seconds(30),
             peerName: String? = nil,
             streamOnly: Bool = false,
-            echoCheckpointBytes: Int = 1 << 20
+            echoCheckpointBytes: Int = 1 << 20,
+            fullSyncBudget: Int = 3
         ) {
             self.batchCommands = batchCommands
             self.batchBytes = batchBytes
@@ -107,6 +110,7 @@ package struct ReplicaChannel: Sendable {
             self.peerName = peerName
             self.streamOnly = streamOnly
             self.echoCheckpointBytes = echoCheckpointBytes
+            self.fullSyncBudget = fullSyncBudget
         }
     }
 
@@ -152,11 +156,21 @@ package struct ReplicaChannel: Sendable {
         return reply.string.flatMap(ReplicationPosition.init(markerText:))
     }
 
-    /// Removes the checkpoint from the target, once the channel is gone for good.
+    /// Removes the checkpoint from the target, once the channel is gone for good, and checks that it is gone.
+    ///
+    /// - Throws: the connection's or the server's error, or ``CheckpointNotRemoved`` when the key is still
+    ///   there afterwards: the caller says which key is left and how to delete it.
     package func removeCheckpoint() async throws {
         let connection = try await target.connect(role: .sync)
-        _ = try? await connection.send(RESPCommand("DEL", RESPArgument(checkpointKey)))
-        await connection.close()
+        do {
+            _ = try await connection.send(RESPCommand("DEL", RESPArgument(checkpointKey)))
+            let left = try await connection.send(RESPCommand("EXISTS", RESPArgument(checkpointKey)))
+            await connection.close()
+            if left.int != 0 { throw CheckpointNotRemoved(key: checkpointKey) }
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     /// Runs sessions until the task is cancelled, reconnecting after every failure that passes by itself.
@@ -170,11 +184,14 @@ package struct ReplicaChannel: Sendable {
         async throws
     {
         var delay = retryDelay
+        var budget = FullSyncBudget(limit: options.fullSyncBudget)
         while true {
             try Task.checkCancellation()
             if stop?.isRequested == true { return }
+            let fullSyncsBefore = status.snapshot.fullSyncs
             do {
                 try await runSession(status: status, stop: stop)
+                budget.sessionStreamed()
                 delay = retryDelay
             } catch is ChannelStop.Requested {
                 return
@@ -188,6 +205,18 @@ package struct ReplicaChannel: Sendable {
                         $0.lastError = failure.description
                     }
                     throw error
+                }
+                let seen = status.snapshot
+                let decision = budget.sessionFailed(
+                    fullSync: seen.fullSyncs > fullSyncsBefore, streamed: seen.phase == .streaming,
+                    failure: "\(error)")
+                if case .stop(let attempts) = decision {
+                    let exhausted = FullSyncBudgetExhausted(attempts: attempts, failure: "\(error)")
+                    status.update {
+                        $0.phase = .failed
+                        $0.lastError = exhausted.description
+                    }
+                    throw exhausted
                 }
                 Self.logger.info("sync channel reconnects", metadata: ["reason": "\(error)"])
                 status.update {
@@ -336,4 +365,11 @@ package enum ChannelFailure: DataPlaneFailure {
     package var message: String { description }
 
     package var isRetryable: Bool { false }
+}
+
+/// The checkpoint key was still on the member after its `DEL`.
+package struct CheckpointNotRemoved: Error, Sendable, CustomStringConvertible {
+    package var key: String
+
+    package var description: String { "\(key) is still there after DEL" }
 }

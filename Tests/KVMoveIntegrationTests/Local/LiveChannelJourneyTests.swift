@@ -162,7 +162,7 @@ struct LiveChannelJourneyTests {
                 // The server stops (SIGTERM: it saves its RDB) and `sandbox up` starts it on the same port.
                 let pid = try #require(try f.record(restarted).pid)
                 let continued = try await f.world.status().groups.first?.reverse?.continues ?? 0
-                _ = try await ProcessControl.terminate(pid, grace: .seconds(20))
+                _ = try await ProcessControl.terminate(pid, as: f.layout.serverIdentity(restarted), grace: .seconds(20))
                 try await f.world.up(Fixture.sandboxSpec())
                 #expect(try f.record(restarted).pid != pid)
                 let after = try await f.connect("r-old0001", name: "app")
