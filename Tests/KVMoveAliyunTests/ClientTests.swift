@@ -172,4 +172,65 @@ import Testing
             #expect(error.message.contains("http://127.0.0.1:9"))
         }
     }
+
+    /// A client whose every call is answered with `status`/`code` (and an optional retry hint), counting calls.
+    static func failingClient(_ code: String, status: Int = 400, retryAfter: String? = nil) throws
+        -> (AliyunClient, Recorder)
+    {
+        let body = "{\"RequestId\":\"R\",\"Code\":\"\(code)\",\"Message\":\"m\"}"
+        let recorder = Recorder(
+            HTTPExchangeResponse(
+                status: status, headers: retryAfter.map { [("x-acs-retry-after", $0)] } ?? [], body: Array(body.utf8)))
+        let endpoints = try Endpoints(environment: [:])
+        let sender = sender(recorder)
+        let chain = CredentialsChain(
+            environment: ["ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret"],
+            homeDirectory: nil, sender: sender, endpoints: endpoints)
+        var client = AliyunClient(sender: sender, credentials: chain, endpoints: endpoints)
+        client.readBackoffSeconds = 0.001
+        return (client, recorder)
+    }
+
+    @Test("a read is retried in one layer: at most 6 tries, then final for every layer above")
+    func readsHaveOneBoundedRetryLayer() async throws {
+        let (client, recorder) = try Self.failingClient("Throttling.User")
+        do {
+            _ = try await client.call(.rKVStore, "DescribeInstances", region: "cn-hangzhou", [])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == "Throttling.User")
+            #expect(error.retry == .never, "a read that used its tries must not be retried again above")
+            #expect(error.message.contains("gave up after 6 tries"), "\(error.message)")
+        }
+        #expect(await recorder.requests.count == 6)
+    }
+
+    @Test("a read whose next wait would pass its time budget stops there")
+    func readsHaveATimeBudget() async throws {
+        var (client, recorder) = try Self.failingClient("Throttling.User", retryAfter: "5000")
+        client.readBudget = .seconds(2)
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.call(.rKVStore, "DescribeInstanceAttribute", region: "cn-hangzhou", [])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.retry == .never)
+            #expect(error.message.contains("gave up after 1 try"), "\(error.message)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(await recorder.requests.count == 1)
+    }
+
+    @Test("a changing call is sent once and stays retryable: the applier decides")
+    func changesAreNotRetriedHere() async throws {
+        let (client, recorder) = try Self.failingClient("Throttling.User")
+        do {
+            _ = try await client.call(.rKVStore, "ModifyInstanceAttribute", region: "cn-hangzhou", [])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.retry == .backoff)
+            #expect(!error.message.contains("gave up"))
+        }
+        #expect(await recorder.requests.count == 1)
+    }
 }

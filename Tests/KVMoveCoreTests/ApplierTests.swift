@@ -223,6 +223,50 @@ struct ApplierTests {
         #expect(FileLockStore(directory: state.appendingPathComponent("locks")).holder(of: "orders-cache") == nil)
     }
 
+    /// A lock store whose locks cannot be removed (as a read-only or vanished state directory would make them).
+    struct StuckLocks: LockStore {
+        let files: FileLockStore
+        func acquire(_ info: LockInfo) throws(LockError) { try files.acquire(info) }
+        func release(_ info: LockInfo) throws(LockError) {
+            throw .io(
+                "the lock \(files.file(for: info.migration).path) could not be removed; remove it with: kvmove unlock \(info.migration)"
+            )
+        }
+        func holder(of migration: String) -> LockInfo? { files.holder(of: migration) }
+        func forceUnlock(_ migration: String) throws(LockError) -> LockInfo? { try files.forceUnlock(migration) }
+    }
+
+    @Test("a lock that cannot be released is a warning that says how to remove it, never silence")
+    func lockNotReleasedIsSaid() async throws {
+        let provider = FakeProvider(world: .standard())
+        let state = try tempDir()
+        var options = files(state)
+        let locks = FileLockStore(directory: state.appendingPathComponent("locks"))
+        options.state = StateStore(
+            journal: FileJournal(directory: state.appendingPathComponent("journal")), locks: StuckLocks(files: locks))
+        let log = EventLog()
+        let outcomes = await applier(provider, options).apply(try await plan([SpecFixtures.spec()], provider)) {
+            log.append($0)
+        }
+        #expect(outcomes["orders-cache"]?.isSuccess == true)
+        let warnings = log.all.compactMap { event -> String? in
+            if case .warning(let text) = event { text } else { nil }
+        }
+        #expect(warnings.contains { $0.contains("kvmove unlock orders-cache") }, "\(warnings)")
+    }
+
+    @Test("a lock file that is written is released; one held by another id is left alone")
+    func lockReleaseMatchesTheHolder() throws {
+        let locks = FileLockStore(directory: try tempDir().appendingPathComponent("locks"))
+        let mine = LockInfo(migration: "m", operation: "apply", created: "t")
+        try locks.acquire(mine)
+        #expect(locks.holder(of: "m")?.id == mine.id)
+        try locks.release(LockInfo(migration: "m", operation: "apply", created: "t"))
+        #expect(locks.holder(of: "m")?.id == mine.id)
+        try locks.release(mine)
+        #expect(locks.holder(of: "m") == nil)
+    }
+
     @Test("no secret reaches the journal, the call log or the events")
     func secrets() async throws {
         let provider = FakeProvider(world: .standard())

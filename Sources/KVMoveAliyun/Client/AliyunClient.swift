@@ -28,10 +28,12 @@ package struct AliyunClient: Sendable {
         } catch {
             throw ProviderError(source: .aliyun, code: "Credentials", message: "\(error)", underlying: error)
         }
-        // Reads (`Describe…`) are retried here, so observing survives throttling and 5xx; changing calls are
-        // not: the applier decides whether those may be repeated.
+        // Reads (`Describe…`) are retried here, and only here, so observing survives throttling and 5xx; changing
+        // calls are not: the applier decides whether those may be repeated. A read that used up its tries or its
+        // time is final for every layer above (polls, the applier), so retries never stack.
         let attempts = action.hasPrefix("Describe") ? readAttempts : 1
         var attempt = 1
+        let started = ContinuousClock.now
         while true {
             do {
                 return try await sender.call(
@@ -42,9 +44,21 @@ package struct AliyunClient: Sendable {
                 var named = error
                 named.message += " (credentials: access key \(signing.accessKeyId) from \(signing.source))"
                 throw named
-            } catch  where error.isRetryable && attempt < attempts {
-                let backoff = min(10, 0.5 * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
+            } catch  where error.isRetryable && attempts > 1 {
+                let backoff =
+                    min(10, readBackoffSeconds * Double(1 << min(attempt - 1, 5))) * Double.random(in: 0.5...1)
                 let delay = max(backoff, error.retryAfterSeconds ?? 0)
+                let elapsed = ContinuousClock.now - started
+                if attempt >= attempts || elapsed + .milliseconds(Int(delay * 1000)) > readBudget {
+                    var final = error
+                    final.retry = .never
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    final.message +=
+                        "; gave up after \(attempt) tr\(attempt == 1 ? "y" : "ies") in \(String(format: "%.1f", seconds))s "
+                        + "(a read is tried at most \(attempts) times within \(readBudget.components.seconds)s); run the "
+                        + "command again later"
+                    throw final
+                }
                 Self.retryReport?(RetriedCall(action: action, error: error, attempt: attempt, delaySeconds: delay))
                 do {
                     try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
@@ -64,6 +78,10 @@ package struct AliyunClient: Sendable {
 
     /// Tries of a read before its error is given up on.
     package var readAttempts = 6
+    /// The longest a read may spend being retried, waits included; a retry that would end later is not made.
+    package var readBudget: Duration = .seconds(120)
+    /// The first backoff between tries of a read, in seconds (doubled each try, at most 10 s, with jitter).
+    package var readBackoffSeconds = 0.5
 
     /// Closes the HTTP connections.
     package func shutdown() async {

@@ -146,7 +146,13 @@ package struct Applier: Sendable {
                 return finish(.notStarted(message: error.description))
             }
         }
-        defer { state?.locks.release(lock) }
+        defer {
+            do {
+                try state?.locks.release(lock)
+            } catch {
+                events(.warning(error.description))
+            }
+        }
 
         let record: @Sendable (JournalEntry) throws -> Void = { entry in
             do { try journal?.append(entry) } catch {

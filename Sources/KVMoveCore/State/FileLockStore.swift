@@ -27,18 +27,33 @@ package struct FileLockStore: LockStore {
             }
             throw .io("cannot create lock \(url.path): \(String(cString: strerror(errno)))")
         }
-        defer { close(fd) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        // A lock file that does not hold its holder could never be released (release matches the holder's id):
+        // one that cannot be written whole is removed again and the apply does not start.
         let data = (try? encoder.encode(info)) ?? Data()
-        _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        fsync(fd)
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        let problem = String(cString: strerror(errno))
+        close(fd)
+        guard !data.isEmpty, written == data.count, synced else {
+            unlink(url.path)
+            throw .io(
+                "cannot write lock \(url.path) (\(problem)); check the state directory (space, permissions), then run "
+                    + "apply again")
+        }
     }
 
     /// Releases a lock this process holds (matched by id).
-    package func release(_ info: LockInfo) {
-        if holder(of: info.migration)?.id == info.id {
-            try? FileManager.default.removeItem(at: file(for: info.migration))
+    package func release(_ info: LockInfo) throws(LockError) {
+        guard holder(of: info.migration)?.id == info.id else { return }
+        let url = file(for: info.migration)
+        do {
+            try FileManager.default.removeItem(at: url)
+        } catch {
+            throw .io(
+                "the lock \(url.path) could not be removed (\(error.localizedDescription)); remove it with: "
+                    + "kvmove unlock \(info.migration)")
         }
     }
 

@@ -18,7 +18,9 @@ package protocol LockStore: Sendable {
     /// Takes the lock or throws ``LockError/held(_:migration:)`` naming the holder.
     func acquire(_ info: LockInfo) throws(LockError)
     /// Releases a lock this process holds (matched by id).
-    func release(_ info: LockInfo)
+    ///
+    /// - Throws: ``LockError/io(_:)`` when the lock is still there afterwards, saying how to remove it.
+    func release(_ info: LockInfo) throws(LockError)
     /// The current holder, if any.
     func holder(of migration: String) -> LockInfo?
     /// Removes a lock whoever holds it; returns the removed holder.

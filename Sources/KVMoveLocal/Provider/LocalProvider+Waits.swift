@@ -163,22 +163,34 @@ extension LocalProvider {
 
     /// Waits until each direction of `channel` has carried what its side had written when called, and the
     /// worker has reported that much (its report carries the keys written on both members up to there).
-    static func catchUp(
+    ///
+    /// - Throws: a `CatchUpTimedOut` sandbox error at `timeout`, saying how far behind each direction was: a
+    ///   re-check after a catch-up that did not happen would report keys that are merely in flight.
+    package static func catchUp(
         _ channel: TwoWayChannel, twoWay: Bool, timeout: Duration, reported: (store: SandboxStore, groupId: String)
     ) async throws {
         let probe = TwoWayProbe(channel, twoWay: twoWay)
         defer { Task { await probe.close() } }
         let goal = try await probe.goal()
         let deadline = ContinuousClock.now + timeout
+        var last = (forward: Int64(0), reverse: Int64(0))
+        var reportedDone = false
         while ContinuousClock.now < deadline {
             let behind = try await probe.behind(goal)
+            last = (behind.0, behind.1)
             let record = try? reported.store.read().group(reported.groupId)?.channel
-            let reportedDone =
+            reportedDone =
                 (record?.appliedOffset ?? -1) >= goal.source
                 && goal.target.map { (record?.reverse?.appliedOffset ?? -1) >= $0 } ?? true
             if behind == (0, 0) && reportedDone { return }
             try await Task.sleep(for: .milliseconds(20))
         }
+        throw ProviderError.sandbox(
+            "CatchUpTimedOut",
+            "the channel of \(reported.groupId) did not catch up within \(timeout): the forward direction was "
+                + "\(last.forward) bytes behind, the reverse \(last.reverse)"
+                + (reportedDone ? "" : ", and the worker had not reported that far")
+                + "; see kvmove sandbox status, then run apply again")
     }
 
     // MARK: - Write gate
