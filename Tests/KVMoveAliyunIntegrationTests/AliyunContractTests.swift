@@ -210,6 +210,7 @@ struct AliyunContractTests {
         let found = try #require(report, "the checker printed no report: \(err)")
         #expect(found.violations.isEmpty, "\(found.violations.map(\.message).joined(separator: "\n"))")
         #expect(found.checked_requests == requests.count)
+        print("CONTRACT: \(found.checked_requests) requests of \(found.distinct_actions.count) actions checked")
         #expect(
             Set(found.distinct_actions).isSuperset(of: [
                 "ModifyInstanceMinorVersion", "CreateGlobalDistributeCache", "CreateInstance", "CreateTairInstance",
