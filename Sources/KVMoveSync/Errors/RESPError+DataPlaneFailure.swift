@@ -16,6 +16,7 @@ extension RESPError: DataPlaneFailure {
             }
         case .connection, .closed: "ConnectionClosed"
         case .protocolViolation: "UnexpectedReply"
+        case .commandTimedOut, .streamIdle: "Timeout"
         }
     }
 
@@ -33,7 +34,7 @@ extension RESPError: DataPlaneFailure {
             case .refused, .timedOut, .closedDuringHandshake, .other: true
             case .hostNotFound, .tlsConfiguration, .tlsHandshake: false
             }
-        case .connection, .closed: true
+        case .connection, .closed, .commandTimedOut, .streamIdle: true
         case .protocolViolation: false
         }
     }
