@@ -16,7 +16,8 @@ extension RESPError: DataPlaneFailure {
             }
         case .connection, .closed: "ConnectionClosed"
         case .protocolViolation: "UnexpectedReply"
-        case .commandTimedOut, .streamIdle: "Timeout"
+        case .commandTimedOut: "CommandTimeout"
+        case .streamIdle: "ReplicationTimeout"
         }
     }
 

@@ -52,7 +52,7 @@ struct StalledServerTests {
                     return
                 }
                 #expect(address == "127.0.0.1:\(source.port)" && after == .seconds(1))
-                #expect((error as? any DataPlaneFailure)?.code == "Timeout")
+                #expect((error as? any DataPlaneFailure)?.code == "CommandTimeout")
                 #expect((error as? any DataPlaneFailure)?.isRetryable == true)
             }
             #expect(elapsed < .seconds(5), "verification took \(elapsed) to fail after the source stalled")
