@@ -88,7 +88,7 @@ package struct IdleReadStateMachine {
         case none
         /// Bytes arrived meanwhile: fire again then.
         case schedule(NIODeadline)
-        /// Nothing arrived for this long while a read was wanted: drop the connection.
+        /// Nothing arrived for (at least) the timeout, given here, while a read was wanted: drop the connection.
         case drop(TimeAmount)
     }
 
@@ -138,7 +138,7 @@ package struct IdleReadStateMachine {
         if deadline <= now {
             guard reading else { return .none }  // the consumer holds reading back: the server is not to blame
             open = false
-            return .drop(now - lastProgress)
+            return .drop(timeout)
         }
         armed = true
         return .schedule(deadline)
