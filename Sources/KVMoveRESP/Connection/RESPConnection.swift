@@ -102,7 +102,7 @@ package actor RESPConnection {
 
     /// The configuration the connection was made with.
     package nonisolated let configuration: Configuration
-    private nonisolated let channel: any Channel
+    nonisolated let channel: any Channel
     private nonisolated let handler: NIOLoopBound<RESPConnectionHandler>
     /// Numbers the requests, so a cancelled call can name its own.
     private nonisolated let requestIDs = Atomic<UInt64>(0)

@@ -1,6 +1,12 @@
 import Foundation
-import KVMoveRESP
+import NIOCore
 import Testing
+
+@testable import KVMoveRESP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The command timeout against a real server frozen with SIGSTOP (it keeps its socket open and answers nothing).
 @Suite(
@@ -51,6 +57,31 @@ struct RESPTimeoutTests {
             let fresh = try await server.connect()
             #expect(try await fresh.send(RESPCommand("PING")) == .simpleString("PONG"))
             await fresh.close()
+        }
+    }
+
+    @Test("every connection has TCP keepalive on, with the probe timing set")
+    func keepalive() async throws {
+        try await RedisServerFixture.with { server in
+            let connection = try await server.connect()
+            let channel = connection.channel
+            #expect(try await channel.getOption(.socketOption(.so_keepalive)).get() != 0)
+            #if canImport(Glibc)
+                func option(_ name: Int32) async throws -> Int {
+                    try await channel.getOption(
+                        ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: name))
+                    ).get()
+                }
+                #expect(try await option(TCP_KEEPIDLE) == 30)
+                #expect(try await option(TCP_KEEPINTVL) == 10)
+                #expect(try await option(TCP_KEEPCNT) == 3)
+            #endif
+            var off = server.configuration()
+            off.keepalive = nil
+            let plain = try await RESPConnection.connect(off)
+            #expect(try await plain.channel.getOption(.socketOption(.so_keepalive)).get() == 0)
+            await plain.close()
+            await connection.close()
         }
     }
 
