@@ -21,6 +21,10 @@ import Synchronization
 /// with their commands, so cancelling it closes the connection, and every other call waiting on it fails with
 /// `RESPError.closed`; a call whose commands the byte budget still held back is dropped without closing.
 ///
+/// A command not answered within ``Configuration/commandTimeout`` (a blocking one: its block time on top) fails
+/// with ``RESPError/commandTimedOut(address:command:after:)`` and closes the connection, failing every other
+/// call waiting on it the same way. Every connection has TCP keepalive (``Configuration/keepalive``).
+///
 /// The pairing logic is ``RESPConnectionStateMachine``; ``RESPConnectionHandler`` only carries out its actions.
 package actor RESPConnection {
     /// Where to connect and how to set the connection up.
