@@ -163,6 +163,13 @@ import Testing
         #expect(request.text("PasswordEnv") == "REDIS_PASSWORD")
         #expect(request.text("Address") == "public")
         #expect(request.text("Username") == "kv")
+        #expect(request.text("CommandTimeout") == nil, "no timeout in the spec: the default, no parameter")
+        let timed = PlannedVerification(
+            sourceInstanceId: "r-src", targetInstanceId: "r-tgt",
+            connection: ConnectionSpec(passwordEnv: "REDIS_PASSWORD", commandTimeoutSeconds: 90))
+        let timedRequest = try #require(
+            try provider.requests(for: Self.step(.verifyData, .verification(timed)), in: Self.context()).first)
+        #expect(timedRequest.text("CommandTimeout") == "90s")
     }
 
     @Test func buildingRequestsMakesNoCall() async throws {
@@ -282,6 +289,7 @@ import Testing
         ConnectionSpec(
             passwordEnv: "P", username: "u", address: .public,
             tls: ConnectionTLS(caFile: "/etc/ca.pem", verifyCertificate: false)),
+        ConnectionSpec(passwordEnv: "P", commandTimeoutSeconds: 45),
     ])
     func connectionTravelsInPlanSettingsWithoutSecrets(connection: ConnectionSpec?) {
         let settings = AliyunProvider.settings(for: connection)
@@ -344,11 +352,15 @@ import Testing
             .releaseSource, .releaseInstance(PlannedInstanceRelease(instanceId: "r-src", groupId: "gr-1")))
         var context = Self.context()
         context.settings["site"] = "international"
-        #expect(try international.requests(for: release, in: context).map(\.action) == [
-            "RemoveSubInstance", "DescribeGlobalDistributeCache", "DeleteInstance", "DescribeInstances",
-        ])
+        #expect(
+            try international.requests(for: release, in: context).map(\.action) == [
+                "RemoveSubInstance", "DescribeGlobalDistributeCache", "DeleteInstance", "DescribeInstances",
+            ])
         #expect(try international.requests(for: release, in: context)[2].text("GlobalInstanceId") == nil)
-        #expect(try china.requests(for: release, in: Self.context()).map(\.action) == ["DeleteInstance", "DescribeInstances"])
+        #expect(
+            try china.requests(for: release, in: Self.context()).map(\.action) == [
+                "DeleteInstance", "DescribeInstances",
+            ])
         #expect(try china.requests(for: release, in: Self.context())[0].text("GlobalInstanceId") == "gr-1")
     }
 
@@ -404,7 +416,8 @@ import Testing
 
     @Test(arguments: [
         ("InvalidInstanceId.NotFound", true), ("InvalidDbInstanceId.NotFound", true), ("DBInstanceNotFound", true),
-        ("InvalidAccessKeyId.NotFound", false), ("InvalidVPCId.NotFound", false), ("InvalidAccountName.NotFound", false),
+        ("InvalidAccessKeyId.NotFound", false), ("InvalidVPCId.NotFound", false),
+        ("InvalidAccountName.NotFound", false),
     ])
     func onlyAnInstancesNotFoundCodesMeanGone(code: String, gone: Bool) async throws {
         let provider = try AliyunProvider(
@@ -450,7 +463,10 @@ import Testing
         #expect(seen["b"]?.notes.isEmpty == true)
         // The calls themselves went to the public hosts.
         let urls = await script.calls.map(\.url)
-        #expect(urls.allSatisfy { $0.hasPrefix("https://r-kvstore.eu-central-1.") || $0.hasPrefix("https://vpc.eu-central-1.") })
+        #expect(
+            urls.allSatisfy {
+                $0.hasPrefix("https://r-kvstore.eu-central-1.") || $0.hasPrefix("https://vpc.eu-central-1.")
+            })
     }
 
     /// Throttles the first call, then answers as `Script` would.

@@ -66,6 +66,8 @@ struct RESPConnectionStateMachineTests {
         case .connection: "connection"
         case .server: "server"
         case .unreachable: "unreachable"
+        case .commandTimedOut: "commandTimedOut"
+        case .streamIdle: "streamIdle"
         }
     }
 

@@ -5,7 +5,7 @@ import Testing
 
 /// `spec.connection` and `spec.source.whenPrePaid`: decoded when right, pointed at when wrong.
 @Suite struct ConnectionSpecTests {
-    static func load(_ extra: String, source: String = "") throws -> SpecLoadResult {
+    static func load(_ extra: String, source: String = "", provider: String = "aliyun") throws -> SpecLoadResult {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "kvmove-conn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -16,7 +16,7 @@ import Testing
             metadata:
               name: orders
             spec:
-              provider: aliyun
+              provider: \(provider)
               source:
                 region: cn-hangzhou
                 instanceId: r-bp1zxszhcgatnx0001
@@ -48,6 +48,19 @@ import Testing
             spec.connection
                 == ConnectionSpec(passwordEnv: "ORDERS_REDIS_PASSWORD", username: "kvmove", address: .public))
         #expect(spec.source.whenPrePaid == .keep)
+    }
+
+    @Test func decodesTimeouts() throws {
+        let result = try Self.load(
+            "  connection:\n    commandTimeout: 1m30s\n    replicationTimeout: 2m", provider: "local")
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let connection = try #require(result.specs.first?.connection)
+        #expect(connection.commandTimeoutSeconds == 90)
+        #expect(connection.replicationTimeoutSeconds == 120)
+        let aliyun = try Self.load("  connection:\n    commandTimeout: 5s")
+        #expect(aliyun.diagnostics.isEmpty, "\(aliyun.diagnostics)")
+        #expect(aliyun.specs.first?.connection?.commandTimeoutSeconds == 5)
+        #expect(aliyun.specs.first?.connection?.replicationTimeoutSeconds == nil)
     }
 
     @Test func absentMeansDefaults() throws {

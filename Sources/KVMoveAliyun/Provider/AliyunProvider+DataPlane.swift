@@ -19,7 +19,8 @@ extension AliyunProvider {
             address: ConnectionSpec.Address(rawValue: request.text("Address") ?? "private") ?? .private,
             tls: request.text("TLS").map {
                 ConnectionTLS(caFile: request.text("CAFile"), verifyCertificate: $0 != "no-verify")
-            })
+            },
+            commandTimeoutSeconds: request.text("CommandTimeout").flatMap(DurationText.seconds))
         let source = try await endpoint(
             of: sourceId, region: context.settings[Self.sourceRegionSetting], connection: connection)
         let target = try await endpoint(
@@ -153,7 +154,10 @@ extension AliyunProvider {
                 // The host is the instance's connection string, so the certificate is checked against that name.
                 .on(serverName: nil, caCertificateFile: $0.caFile, verifyCertificate: $0.verifyCertificate)
             } ?? .off
-        return RedisEndpoint(host: host, port: port, username: connection.username, password: password, tls: tls)
+        var endpoint = RedisEndpoint(
+            host: host, port: port, username: connection.username, password: password, tls: tls)
+        if let seconds = connection.commandTimeoutSeconds { endpoint.commandTimeout = .seconds(seconds) }
+        return endpoint
     }
 
     /// Writes a sentinel key on the source and waits until the target has it, showing both key counts.

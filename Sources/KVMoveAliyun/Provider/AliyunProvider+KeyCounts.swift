@@ -9,7 +9,7 @@ extension AliyunProvider {
     /// show progress.
     static let connectionSettings = (
         address: "connectionAddress", passwordEnv: "connectionPasswordEnv", username: "connectionUsername",
-        tls: "connectionTLS", caFile: "connectionCAFile"
+        tls: "connectionTLS", caFile: "connectionCAFile", commandTimeout: "connectionCommandTimeout"
     )
 
     /// `spec.connection` as plan settings.
@@ -22,6 +22,7 @@ extension AliyunProvider {
             settings[connectionSettings.tls] = tls.verifyCertificate ? "verify" : "no-verify"
             settings[connectionSettings.caFile] = tls.caFile
         }
+        settings[connectionSettings.commandTimeout] = connection.commandTimeoutSeconds.map { "\($0)s" }
         return settings
     }
 
@@ -34,7 +35,8 @@ extension AliyunProvider {
             address: address,
             tls: settings[connectionSettings.tls].map {
                 ConnectionTLS(caFile: settings[connectionSettings.caFile], verifyCertificate: $0 != "no-verify")
-            })
+            },
+            commandTimeoutSeconds: settings[connectionSettings.commandTimeout].flatMap(DurationText.seconds))
     }
 
     /// `keys: source N, target M` read over the Redis protocol (`DBSIZE`), leaving out an instance that cannot

@@ -66,6 +66,7 @@ extension AliyunProvider {
                 parameters.append(P("TLS", tls.verifyCertificate ? "verify" : "no-verify"))
                 if let file = tls.caFile { parameters.append(P("CAFile", file)) }
             }
+            if let seconds = spec.commandTimeoutSeconds { parameters.append(P("CommandTimeout", "\(seconds)s")) }
             return parameters
         }
         switch step.planned {

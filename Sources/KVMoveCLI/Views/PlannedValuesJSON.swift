@@ -20,7 +20,8 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
         func tags(_ tags: [String: String]) {
             f["tags"] = .object(tags)
         }
-        /// `connection`: the password variable's name (never the password), the username, the address and TLS, when given.
+        /// `connection`: the password variable's name (never the password), the username, the address, TLS and the
+        /// timeouts, when given.
         func connection(_ connection: ConnectionSpec?) {
             guard let connection else { return }
             var object = ["address": connection.address.rawValue]
@@ -31,6 +32,8 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
                 if let file = tls.caFile { object["tls_ca_file"] = file }
                 object["tls_verify_certificate"] = String(tls.verifyCertificate)
             }
+            if let seconds = connection.commandTimeoutSeconds { object["command_timeout"] = "\(seconds)s" }
+            if let seconds = connection.replicationTimeoutSeconds { object["replication_timeout"] = "\(seconds)s" }
             f["connection"] = .object(object)
         }
         switch planned {

@@ -37,7 +37,8 @@ extension LocalProvider {
             let groupId = try text(request, "GroupId")
             try await startChannel(
                 groupId: groupId, sourceId: try text(request, "SourceInstanceId"),
-                targetId: try text(request, "TargetInstanceId"), sandbox)
+                targetId: try text(request, "TargetInstanceId"), connection: Self.connection(from: context.settings),
+                sandbox)
             return StepOutcome(summary: "channel of \(groupId) started")
         case "RenameInstance":
             let id = try text(request, "InstanceId")
@@ -214,7 +215,11 @@ extension LocalProvider {
     ///
     /// Both members are started first when their processes do not run: a create interrupted
     /// before its server started is finished here, as the cloud finishes an order on its own.
-    func startChannel(groupId: String, sourceId: String, targetId: String, _ sandbox: Sandbox) async throws {
+    ///
+    /// The channel takes `connection`'s timeouts; the worker reads them when it (re)starts.
+    func startChannel(
+        groupId: String, sourceId: String, targetId: String, connection: ConnectionSpec?, _ sandbox: Sandbox
+    ) async throws {
         try await sandbox.ensureRunning(sourceId)
         try await sandbox.ensureRunning(targetId)
         try await sandbox.store.change { state in
@@ -222,6 +227,8 @@ extension LocalProvider {
                 if group.channel?.target != targetId {
                     group.channel = ChannelRecord(source: sourceId, target: targetId)
                 }
+                group.channel?.commandTimeoutSeconds = connection?.commandTimeoutSeconds
+                group.channel?.replicationTimeoutSeconds = connection?.replicationTimeoutSeconds
             }
         }
         try await sandbox.ensureWorker(groupId)
@@ -280,8 +287,10 @@ extension LocalProvider {
         if try await sandbox.ensureWorker(groupId) {
             context.progress(StepProgress(message: "the channel worker was not running; restarted it"))
         }
+        let connection = Self.connection(from: context.settings)
         let channel = TwoWayChannel(
-            source: try sandbox.endpoint(source), target: try sandbox.endpoint(target), name: groupId)
+            source: try sandbox.endpoint(source, connection: connection),
+            target: try sandbox.endpoint(target, connection: connection), name: groupId)
         return (groupId, channel, record)
     }
 

@@ -22,7 +22,9 @@ extension LocalProvider {
                     message: "\(targetId) is not in a group; run plan again")
             }
             guard let channel = group.channel, channel.target == targetId else {
-                try await startChannel(groupId: groupId, sourceId: sourceId, targetId: targetId, sandbox)
+                try await startChannel(
+                    groupId: groupId, sourceId: sourceId, targetId: targetId,
+                    connection: Self.connection(from: context.settings), sandbox)
                 continue
             }
             switch channel.phase {
@@ -89,7 +91,9 @@ extension LocalProvider {
     // MARK: - Verify
 
     /// The data plane between two live instances of the sandbox.
-    private func dataPlane(source sourceId: String, target targetId: String, _ sandbox: Sandbox) throws -> DataPlane {
+    private func dataPlane(
+        source sourceId: String, target targetId: String, _ context: StepContext, _ sandbox: Sandbox
+    ) throws -> DataPlane {
         let state = try sandbox.store.read()
         func live(_ id: String, _ role: String) throws -> InstanceRecord {
             guard let record = state.instance(id), record.isLive else {
@@ -99,9 +103,10 @@ extension LocalProvider {
             }
             return record
         }
+        let connection = Self.connection(from: context.settings)
         return DataPlane(
-            source: try sandbox.endpoint(try live(sourceId, "source")),
-            target: try sandbox.endpoint(try live(targetId, "target")))
+            source: try sandbox.endpoint(try live(sourceId, "source"), connection: connection),
+            target: try sandbox.endpoint(try live(targetId, "target"), connection: connection))
     }
 
     /// Compares source and target key by key through the data plane, writes the JSON report and records
@@ -110,7 +115,7 @@ extension LocalProvider {
         source sourceId: String, target targetId: String, ttlToleranceMilliseconds tolerance: Int,
         _ context: StepContext, _ sandbox: Sandbox
     ) async throws -> StepOutcome {
-        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
+        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, context, sandbox)
         let throttle = ProgressThrottle(every: .milliseconds(250))
         // Keys that differ while the members are written are compared again once the channel has carried
         // what was written on either side.
@@ -252,7 +257,7 @@ extension LocalProvider {
     ) async throws -> StepOutcome {
         let required = Duration.seconds(seconds)
         try context.checkInterrupted()
-        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
+        let dataPlane = try self.dataPlane(source: sourceId, target: targetId, context, sandbox)
         let samplingInterval = min(pollInterval * 2, .seconds(1))
         let result = try await cancellingOnInterrupt(context) {
             try await dataPlane.waitForIdleSource(for: required, pollInterval: samplingInterval) { progress in

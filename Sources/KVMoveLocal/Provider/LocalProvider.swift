@@ -85,7 +85,10 @@ package struct LocalProvider: Provider {
 
     private func observe(_ spec: MigrationSpec, in sandbox: Sandbox, state: SandboxState) async -> ObservedMigration {
         let live = state.instances.filter(\.isLive)
-        var seen = ObservedMigration(settings: [Self.sandboxSetting: sandbox.layout.root.path])
+        var seen = ObservedMigration(
+            settings: [Self.sandboxSetting: sandbox.layout.root.path].merging(Self.settings(for: spec.connection)) {
+                first, _ in first
+            })
         if let source = live.first(where: { $0.id == spec.source.instanceId && $0.region == spec.source.region }) {
             seen.source = await observed(source, in: sandbox)
             if let groupId = source.groupId, let group = state.group(groupId) {

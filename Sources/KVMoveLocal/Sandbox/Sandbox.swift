@@ -64,9 +64,13 @@ package struct Sandbox: Sendable {
         try PasswordFile.read(layout.passwordFile(id))
     }
 
-    /// Where to reach instance `record`, with its password.
-    package func endpoint(_ record: InstanceRecord) throws -> RedisEndpoint {
-        RedisEndpoint(port: record.port, password: Secret(try password(record.id)))
+    /// Where to reach instance `record`, with its password, and the timeouts `connection` sets (the data
+    /// plane's defaults for the others).
+    package func endpoint(_ record: InstanceRecord, connection: ConnectionSpec? = nil) throws -> RedisEndpoint {
+        var endpoint = RedisEndpoint(port: record.port, password: Secret(try password(record.id)))
+        if let seconds = connection?.commandTimeoutSeconds { endpoint.commandTimeout = .seconds(seconds) }
+        if let seconds = connection?.replicationTimeoutSeconds { endpoint.replicationTimeout = .seconds(seconds) }
+        return endpoint
     }
 
     /// The status the cloud would report for `record`: its lifecycle while it is being created,

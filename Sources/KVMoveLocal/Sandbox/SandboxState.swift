@@ -206,6 +206,10 @@ package struct ChannelRecord: Codable, Hashable, Sendable {
     /// group does not merge), as this worker found them: how many, and the first of them.
     package var conflictCount: Int?
     package var conflictKeys: [ConflictKeyRecord]?
+    /// `spec.connection.commandTimeout` and `replicationTimeout` of the migration that started the channel, in
+    /// seconds; nil for the data plane's defaults.
+    package var commandTimeoutSeconds: Int?
+    package var replicationTimeoutSeconds: Int?
 
     package init(
         source: String,

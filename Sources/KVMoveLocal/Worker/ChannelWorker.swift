@@ -155,7 +155,10 @@ package struct ChannelWorker: Sendable {
             throw ProviderError.sandbox("InvalidInstanceId.NotFound", "target \(channel.target) does not exist")
         }
         let sandbox = Sandbox(layout: layout, worker: WorkerLauncher(executable: ""))
-        return (try sandbox.endpoint(source), try sandbox.endpoint(target))
+        let timeouts = ConnectionSpec(
+            commandTimeoutSeconds: channel.commandTimeoutSeconds,
+            replicationTimeoutSeconds: channel.replicationTimeoutSeconds)
+        return (try sandbox.endpoint(source, connection: timeouts), try sandbox.endpoint(target, connection: timeouts))
     }
 
     /// Copies the source once with the scan copier, for a source that refuses `PSYNC`.

@@ -21,6 +21,10 @@ import Synchronization
 /// with their commands, so cancelling it closes the connection, and every other call waiting on it fails with
 /// `RESPError.closed`; a call whose commands the byte budget still held back is dropped without closing.
 ///
+/// A command not answered within ``Configuration/commandTimeout`` (a blocking one: its block time on top) fails
+/// with ``RESPError/commandTimedOut(address:command:after:)`` and closes the connection, failing every other
+/// call waiting on it the same way. Every connection has TCP keepalive (``Configuration/keepalive``).
+///
 /// The pairing logic is ``RESPConnectionStateMachine``; ``RESPConnectionHandler`` only carries out its actions.
 package actor RESPConnection {
     /// Where to connect and how to set the connection up.
@@ -40,6 +44,19 @@ package actor RESPConnection {
         package var clientName: String?
         /// Plain TCP or TLS.
         package var tls: TLS
+        /// How long the server may take to answer a command; nil waits for ever.
+        ///
+        /// A blocking command gets its block time on top. A command not answered in time closes the connection
+        /// (``RESPError/commandTimedOut(address:command:after:)``).
+        package var commandTimeout: Duration?
+        /// How long a streaming connection may receive nothing before it is dropped; nil waits for ever.
+        ///
+        /// Only counted while reading is wanted (``RESPStreamConnection``); the stream then throws
+        /// ``RESPError/streamIdle(address:after:)``.
+        package var streamIdleTimeout: Duration?
+        /// TCP keepalive, so that a peer that vanished (a host down, a dropped NAT mapping) is noticed even
+        /// while nothing is sent; nil leaves the socket's defaults.
+        package var keepalive: Keepalive?
 
         /// Creates a configuration.
         package init(
@@ -51,7 +68,10 @@ package actor RESPConnection {
             protocolVersion: Int = 2,
             maxBytesInFlight: Int = 8 << 20,
             clientName: String? = nil,
-            tls: TLS = .off
+            tls: TLS = .off,
+            commandTimeout: Duration? = Self.defaultCommandTimeout,
+            streamIdleTimeout: Duration? = Self.defaultStreamIdleTimeout,
+            keepalive: Keepalive? = Keepalive()
         ) {
             self.host = host
             self.port = port
@@ -62,7 +82,15 @@ package actor RESPConnection {
             self.maxBytesInFlight = maxBytesInFlight
             self.clientName = clientName
             self.tls = tls
+            self.commandTimeout = commandTimeout
+            self.streamIdleTimeout = streamIdleTimeout
+            self.keepalive = keepalive
         }
+
+        /// The command timeout unless configured otherwise: 30 s, as valkey-swift's.
+        package static let defaultCommandTimeout: Duration = .seconds(30)
+        /// The replication stream's idle timeout unless configured otherwise: 60 s, as Redis's `repl-timeout`.
+        package static let defaultStreamIdleTimeout: Duration = .seconds(60)
 
         /// `host:port`, the way an error names the address tried.
         package var address: String { "\(host):\(port)" }
@@ -78,7 +106,7 @@ package actor RESPConnection {
 
     /// The configuration the connection was made with.
     package nonisolated let configuration: Configuration
-    private nonisolated let channel: any Channel
+    nonisolated let channel: any Channel
     private nonisolated let handler: NIOLoopBound<RESPConnectionHandler>
     /// Numbers the requests, so a cancelled call can name its own.
     private nonisolated let requestIDs = Atomic<UInt64>(0)
@@ -107,12 +135,14 @@ package actor RESPConnection {
             throw RESPError.unreachable(address: address, reason: error)
         }
         let maxBytesInFlight = configuration.maxBytesInFlight
+        let commandTimeout = configuration.commandTimeout.map(TimeAmount.init)
         // The channel exists before the connect completes: cancelling closes it, which fails the connect.
         let pending = PendingChannel()
         let attached: (any Channel, NIOLoopBound<RESPConnectionHandler>)
         do {
             attached = try await withTaskCancellationHandler {
                 try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .keepalive(configuration.keepalive)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelOption(
                         .recvAllocator,
@@ -125,7 +155,9 @@ package actor RESPConnection {
                             try tls?.addHandler(to: channel)
                             return (
                                 channel,
-                                try Self.addHandlers(to: channel, maxBytesInFlight: maxBytesInFlight, address: address)
+                                try Self.addHandlers(
+                                    to: channel, maxBytesInFlight: maxBytesInFlight, commandTimeout: commandTimeout,
+                                    address: address)
                             )
                         }
                     }
@@ -171,9 +203,11 @@ package actor RESPConnection {
     static func addHandlers(
         to channel: any Channel,
         maxBytesInFlight: Int,
+        commandTimeout: TimeAmount? = nil,
         address: String = "the server"
     ) throws -> NIOLoopBound<RESPConnectionHandler> {
-        let handler = RESPConnectionHandler(maxBytesInFlight: maxBytesInFlight, address: address)
+        let handler = RESPConnectionHandler(
+            maxBytesInFlight: maxBytesInFlight, commandTimeout: commandTimeout, address: address)
         try channel.pipeline.syncOperations.addHandler(handler)
         return NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
@@ -224,11 +258,13 @@ package actor RESPConnection {
         var payload = channel.allocator.buffer(capacity: estimate)
         var ends: [Int] = []
         ends.reserveCapacity(commands.count)
-        for command in commands {
+        var blocking: [Int: RESPCommand.Blocking] = [:]
+        for (index, command) in commands.enumerated() {
             command.encode(into: &payload)
             ends.append(payload.readableBytes)
+            if let time = command.blocking { blocking[index] = time }
         }
-        return try await submit(payload: payload, ends: ends)
+        return try await submit(payload: payload, ends: ends, blocking: blocking)
     }
 
     /// Hands encoded commands to the handler on the event loop and waits for all their replies.
@@ -236,7 +272,9 @@ package actor RESPConnection {
     /// A cancelled task sends nothing. Cancellation while waiting throws `CancellationError`: a request the
     /// byte budget still held back is simply dropped, while one already written closes the connection (the
     /// replies still due would answer the next caller's commands).
-    private nonisolated func submit(payload: ByteBuffer, ends: [Int]) async throws -> [RESPValue] {
+    private nonisolated func submit(payload: ByteBuffer, ends: [Int], blocking: [Int: RESPCommand.Blocking])
+        async throws -> [RESPValue]
+    {
         try Task.checkCancellation()
         let handler = self.handler
         let eventLoop = channel.eventLoop
@@ -251,7 +289,8 @@ package actor RESPConnection {
                             continuation.resume(throwing: CancellationError())
                             return
                         }
-                        handler.value.enqueue(.init(id: id, payload: payload, ends: ends, promise: continuation))
+                        handler.value.enqueue(
+                            .init(id: id, payload: payload, ends: ends, promise: continuation, blocking: blocking))
                     }
                 }
             } onCancel: {

@@ -5,7 +5,7 @@ import NIOSSL
 ///
 /// Every method runs on the channel's event loop. The handler holds no logic of its own beyond turning
 /// channel errors into ``RESPError``s: each event goes to the state machine, and each action it returns is
-/// executed here.
+/// executed here, including the one timer of the command timeout, scheduled on the event loop.
 final class RESPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -16,10 +16,13 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private let address: String
     private var context: ChannelHandlerContext?
     private var stateMachine: StateMachine
+    /// The command timeout's timer, while armed.
+    private var timer: Scheduled<Void>?
 
-    init(maxBytesInFlight: Int, address: String) {
+    init(maxBytesInFlight: Int, commandTimeout: TimeAmount? = nil, address: String) {
         self.address = address
-        self.stateMachine = StateMachine(maxBytesInFlight: maxBytesInFlight)
+        self.stateMachine = StateMachine(
+            maxBytesInFlight: maxBytesInFlight, commandTimeout: commandTimeout, address: address)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -28,6 +31,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         execute(stateMachine.closed())
+        cancelTimer()
         self.context = nil
     }
 
@@ -58,15 +62,47 @@ final class RESPConnectionHandler: ChannelInboundHandler {
     private func writeWithinBudget() {
         guard let context else { return }
         var wrote = false
-        while let slice = stateMachine.nextWrite() {
+        let now = context.eventLoop.now
+        while let slice = stateMachine.nextWrite(now: now) {
             context.write(wrapOutboundOut(slice), promise: nil)
             wrote = true
         }
         if wrote { context.flush() }
+        armTimer()
+    }
+
+    /// Schedules the timer when the state machine asks for one.
+    private func armTimer() {
+        guard let context, let deadline = stateMachine.armTimer() else { return }
+        schedule(at: deadline, on: context.eventLoop)
+    }
+
+    private func schedule(at deadline: NIODeadline, on eventLoop: any EventLoop) {
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        timer = eventLoop.scheduleTask(deadline: deadline) { handler.value.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let context else { return }
+        switch stateMachine.timerFired(now: context.eventLoop.now) {
+        case .none:
+            break
+        case .schedule(let deadline):
+            schedule(at: deadline, on: context.eventLoop)
+        case .failAndClose(let continuations, let error):
+            for continuation in continuations { continuation.resume(throwing: error) }
+            context.close(promise: nil)
+        }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        stateMachine.received(unwrapInboundIn(data))
+        stateMachine.received(unwrapInboundIn(data), now: context.eventLoop.now)
         while true {
             switch stateMachine.nextRead() {
             case .succeed(let continuation, let replies):
@@ -78,6 +114,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             case .needMoreData:
+                armTimer()
                 return
             }
         }
@@ -90,6 +127,7 @@ final class RESPConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         execute(stateMachine.closed())
+        cancelTimer()
         context.fireChannelInactive()
     }
 

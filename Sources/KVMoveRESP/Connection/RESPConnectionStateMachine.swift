@@ -14,6 +14,15 @@ import NIOCore
 /// as ``ReadAction/push(_:)``; a reply that no command asked for breaks the pairing, so it closes the
 /// connection with a protocol violation. `Promise` is whatever the caller resumes (a continuation in the
 /// handler, a plain value in tests).
+///
+/// **Timeouts.** With a command timeout, the oldest command written and not answered must be answered
+/// within it, counted from when it became the oldest (its write on an idle connection, or the last bytes
+/// read): a long pipeline that keeps answering never times out, a server that stops answering does. A
+/// blocking command (``RESPCommand/blocking``) gets its block time on top; one that blocks forever has no
+/// bound. One timer is armed at a time (``armTimer()``), and when it fires (``timerFired(now:)``) the machine
+/// either asks for it again at the deadline that progress moved on to, or fails every caller with
+/// ``RESPError/commandTimedOut(address:command:after:)`` and closes: a reply that arrives late would be
+/// taken for the next command's.
 package struct RESPConnectionStateMachine<Promise> {
     /// A batch of commands and the caller waiting for their replies.
     package struct Request {
@@ -23,15 +32,20 @@ package struct RESPConnectionStateMachine<Promise> {
         /// The end offset of each command inside `payload`.
         package let ends: [Int]
         package let promise: Promise
+        /// The block time of each blocking command, by its index in the request; most requests have none.
+        package let blocking: [Int: RESPCommand.Blocking]
         /// Commands of this request written so far.
         var written = 0
 
         /// Creates a request.
-        package init(id: UInt64, payload: ByteBuffer, ends: [Int], promise: Promise) {
+        package init(
+            id: UInt64, payload: ByteBuffer, ends: [Int], promise: Promise, blocking: [Int: RESPCommand.Blocking] = [:]
+        ) {
             self.id = id
             self.payload = payload
             self.ends = ends
             self.promise = promise
+            self.blocking = blocking
         }
     }
 
@@ -60,6 +74,10 @@ package struct RESPConnectionStateMachine<Promise> {
         /// Bytes read but not yet decoded.
         var inbound = ByteBuffer()
         var decoder = RESPReplyDecoder()
+        /// When the oldest command in flight last saw progress: its write on an idle connection, or bytes read.
+        var progressAt = NIODeadline.uptimeNanoseconds(0)
+        /// Whether the handler holds a timer that will report ``timerFired(now:)``.
+        var timerArmed = false
     }
 
     /// What to do after a request arrived.
@@ -97,6 +115,16 @@ package struct RESPConnectionStateMachine<Promise> {
         case cancelAndClose(Promise, others: [Promise], error: RESPError)
     }
 
+    /// What to do when the timer fired.
+    package enum TimerAction {
+        /// Nothing is due: no command is in flight, or the oldest one may block forever.
+        case none
+        /// Progress moved the deadline on: fire again then.
+        case schedule(NIODeadline)
+        /// The oldest command was not answered in time: fail these callers, oldest first, and close the channel.
+        case failAndClose([Promise], RESPError)
+    }
+
     /// What to do after the channel failed or closed.
     package enum FailAction {
         /// Fail these callers, oldest first, with the error; close the channel when `close` is true.
@@ -107,12 +135,18 @@ package struct RESPConnectionStateMachine<Promise> {
 
     private(set) var state: State
     private let maxBytesInFlight: Int
+    /// The bound on answering the oldest command in flight; nil waits for ever.
+    private let commandTimeout: TimeAmount?
+    /// `host:port`, for the timeout's error.
+    private let address: String
     /// Whether any reply arrived: a TLS failure before that means the server could not be reached.
     package private(set) var hasReceivedReply = false
 
-    /// Creates a machine for an open connection.
-    package init(maxBytesInFlight: Int) {
+    /// Creates a machine for an open connection to `address`, with a command timeout or none.
+    package init(maxBytesInFlight: Int, commandTimeout: TimeAmount? = nil, address: String = "the server") {
         self.maxBytesInFlight = max(1, maxBytesInFlight)
+        self.commandTimeout = commandTimeout
+        self.address = address
         self.state = .connected(Connected())
     }
 
@@ -142,8 +176,9 @@ package struct RESPConnectionStateMachine<Promise> {
 
     /// The next slice of commands the budget allows, or nil when nothing more may be written now.
     ///
-    /// One slice holds as many consecutive commands of one request as fit; call until nil, then flush.
-    package mutating func nextWrite() -> ByteBuffer? {
+    /// One slice holds as many consecutive commands of one request as fit; call until nil, then flush, then
+    /// ``armTimer()``. A write on an idle connection starts the clock of its first command at `now`.
+    package mutating func nextWrite(now: NIODeadline = .now()) -> ByteBuffer? {
         guard case .connected(var connected) = state, connected.firstUnwritten < connected.awaitingReplies.count
         else { return nil }
         state = .closed(.closed)  // keeps `connected` uniquely referenced while it changes
@@ -155,6 +190,7 @@ package struct RESPConnectionStateMachine<Promise> {
         let startOffset = first == 0 ? 0 : request.ends[first - 1]
         var next = first
         var end = startOffset
+        if connected.sizesInFlight.isEmpty { connected.progressAt = now }
         while next < request.ends.count {
             let size = request.ends[next] - end
             guard Self.fits(connected, size: size, limit: maxBytesInFlight) else { break }
@@ -173,10 +209,13 @@ package struct RESPConnectionStateMachine<Promise> {
         return slice
     }
 
-    /// Bytes arrived from the server; call ``nextRead()`` until it returns `.needMoreData`.
-    package mutating func received(_ bytes: ByteBuffer) {
+    /// Bytes arrived from the server at `now`; call ``nextRead()`` until it returns `.needMoreData`.
+    ///
+    /// Any bytes count as progress: the oldest command's clock starts again.
+    package mutating func received(_ bytes: ByteBuffer, now: NIODeadline = .now()) {
         guard case .connected(var connected) = state else { return }  // closing: nobody waits for them
         state = .closed(.closed)  // keeps `connected` uniquely referenced while the buffer grows
+        connected.progressAt = now
         if connected.inbound.readableBytes == 0 {
             connected.inbound = bytes  // the common case: no partial value waits, so nothing is copied
         } else {
@@ -230,6 +269,90 @@ package struct RESPConnectionStateMachine<Promise> {
             state = .connected(connected)
             return .succeed(request.promise, replies)
         }
+    }
+
+    /// When the handler's timer must fire, if a command is in flight and no timer is armed; marks it armed.
+    ///
+    /// Call after writing and after reading. Nil when no timer is needed now: none is configured, one is
+    /// armed already, nothing is in flight, or the oldest command may block forever.
+    package mutating func armTimer() -> NIODeadline? {
+        guard case .connected(var connected) = state, !connected.timerArmed,
+            let deadline = deadline(connected)
+        else { return nil }
+        connected.timerArmed = true
+        state = .connected(connected)
+        return deadline
+    }
+
+    /// The timer armed by ``armTimer()`` fired at `now`.
+    package mutating func timerFired(now: NIODeadline) -> TimerAction {
+        guard case .connected(var connected) = state else { return .none }
+        connected.timerArmed = false
+        guard let deadline = deadline(connected) else {
+            state = .connected(connected)
+            return .none
+        }
+        guard deadline <= now else {
+            connected.timerArmed = true
+            state = .connected(connected)
+            return .schedule(deadline)
+        }
+        let head = connected.awaitingReplies[connected.awaitingReplies.startIndex]
+        let index = connected.headReplies.count
+        let error = RESPError.commandTimedOut(
+            address: address, command: Self.commandName(head, index),
+            after: Self.duration(bound(head, index) ?? .zero))
+        guard case .failAndClose(let promises, let error) = failAll(connected, with: error) else { return .none }
+        return .failAndClose(promises, error)
+    }
+
+    /// The deadline of the oldest command in flight; nil when there is none or it has no bound.
+    private func deadline(_ connected: Connected) -> NIODeadline? {
+        guard commandTimeout != nil, !connected.sizesInFlight.isEmpty, let head = connected.awaitingReplies.first,
+            let bound = bound(head, connected.headReplies.count)
+        else { return nil }
+        return connected.progressAt + bound
+    }
+
+    /// How long command `index` of `request` may take to be answered; nil for no bound.
+    private func bound(_ request: Request, _ index: Int) -> TimeAmount? {
+        guard let commandTimeout else { return nil }
+        switch request.blocking[index] {
+        case .none: return commandTimeout
+        case .forever: return nil
+        case .upTo(let blockTime): return commandTimeout + .nanoseconds(Self.nanoseconds(blockTime))
+        }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    private static func duration(_ amount: TimeAmount) -> Duration { .nanoseconds(amount.nanoseconds) }
+
+    /// The name of command `index` of `request`, read back from its encoding (`*N`, `$len`, name); never its
+    /// arguments, which may hold secrets.
+    static func commandName(_ request: Request, _ index: Int) -> String {
+        let start = index == 0 ? 0 : request.ends[index - 1]
+        let view = request.payload.readableBytesView
+        var position = view.startIndex + start
+        let end = view.startIndex + request.ends[index]
+        func skipLine() {
+            while position < end, view[position] != UInt8(ascii: "\n") { position += 1 }
+            position += 1
+        }
+        skipLine()  // *N
+        guard position < end, view[position] == UInt8(ascii: "$") else { return "a command" }
+        position += 1
+        var length = 0
+        while position < end, let digit = Optional(view[position]), (0x30...0x39).contains(digit) {
+            length = length * 10 + Int(digit - 0x30)
+            position += 1
+        }
+        skipLine()
+        guard length > 0, position + length <= end else { return "a command" }
+        return String(decoding: view[position..<(position + length)], as: UTF8.self).uppercased()
     }
 
     /// The call that sent request `id` was cancelled.

@@ -8,6 +8,10 @@ import NIOPosix
 /// with per-read buffers, under the channel's backpressure (reading pauses while the consumer is behind);
 /// the consumer decides how much to buffer. ``with(_:_:)`` closes the connection when its body ends, throws
 /// or is cancelled.
+///
+/// A server that sends nothing for ``RESPConnection/Configuration/streamIdleTimeout`` (while reading is
+/// wanted) is dropped: the inbound stream throws ``RESPError/streamIdle(address:after:)``, as it throws when
+/// the connection is cut (``RESPIdleReadHandler``).
 package enum RESPStreamConnection {
     /// The two halves of an open streaming connection.
     package struct Stream: Sendable {
@@ -46,6 +50,7 @@ package enum RESPStreamConnection {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .keepalive(configuration.keepalive)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(
                     .recvAllocator,
@@ -55,6 +60,10 @@ package enum RESPStreamConnection {
                 .connect(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try tls?.addHandler(to: channel)
+                        if let timeout = configuration.streamIdleTimeout {
+                            try channel.pipeline.syncOperations.addHandler(
+                                RESPIdleReadHandler(timeout: TimeAmount(timeout), address: address))
+                        }
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(

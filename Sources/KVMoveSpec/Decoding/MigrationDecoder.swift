@@ -80,7 +80,9 @@ struct MigrationDecoder {
         }
         var connection: ConnectionSpec?? = .some(nil)
         if let entry = spec.entry("connection") {
-            connection = context.mapping(entry, path: "spec.connection").map { decodeConnection($0) }
+            connection = context.mapping(entry, path: "spec.connection").map {
+                decodeConnection($0, provider: provider)
+            }
         }
         let stage = spec.required("stage", diagnostics: &context.diagnostics)
             .flatMap { context.oneOf(Stage.allCases.map(\.rawValue), $0, path: "spec.stage") }
@@ -211,10 +213,12 @@ struct MigrationDecoder {
     }
 
     /// `spec.connection`: `passwordEnv` (an environment variable name), `username`, `address` (private | public),
-    /// `tls` (a boolean, or a mapping with `caFile` and `verifyCertificate`).
-    private mutating func decodeConnection(_ connection: MappingReader) -> ConnectionSpec? {
+    /// `tls` (a boolean, or a mapping with `caFile` and `verifyCertificate`), `commandTimeout` and
+    /// `replicationTimeout` (durations).
+    private mutating func decodeConnection(_ connection: MappingReader, provider: String?) -> ConnectionSpec? {
         connection.checkKeys(
-            allowed: ["passwordEnv", "username", "address", "tls"], diagnostics: &context.diagnostics)
+            allowed: ["passwordEnv", "username", "address", "tls", "commandTimeout", "replicationTimeout"],
+            diagnostics: &context.diagnostics)
         var result = ConnectionSpec()
         var ok = true
         if let entry = connection.entry("passwordEnv") {
@@ -254,6 +258,38 @@ struct MigrationDecoder {
             switch decodeTLS(entry) {
             case .some(let tls): result.tls = tls
             case .none: ok = false
+            }
+        }
+        if let entry = connection.entry("commandTimeout") {
+            if let seconds = positiveDuration(entry, path: "spec.connection.commandTimeout") {
+                result.commandTimeoutSeconds = seconds
+            } else {
+                ok = false
+            }
+        }
+        if let entry = connection.entry("replicationTimeout") {
+            let path = "spec.connection.replicationTimeout"
+            if provider == "aliyun" {
+                // The cloud runs the sync channel: kvmove never reads a replication stream there.
+                ok = false
+                context.diagnostics.report(
+                    "\(path) is only for provider local: with aliyun the cloud's channel replicates, and kvmove reads "
+                        + "no replication stream; remove it (spec.connection.commandTimeout bounds kvmove's own "
+                        + "commands)",
+                    at: entry.keyNode)
+            } else if let seconds = positiveDuration(entry, path: path) {
+                let minimum = ConnectionSpec.minimumReplicationTimeoutSeconds
+                if seconds < minimum {
+                    ok = false
+                    context.diagnostics.report(
+                        "\(path) must be at least \(minimum)s, longer than the 10s a primary waits between the pings "
+                            + "it sends an idle replica (repl-ping-replica-period), found \(quoted(entry.value.scalar?.text ?? ""))",
+                        at: entry.value)
+                } else {
+                    result.replicationTimeoutSeconds = seconds
+                }
+            } else {
+                ok = false
             }
         }
         return ok ? result : nil

@@ -15,6 +15,11 @@ package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     package var username: String?
     package var password: Secret?
     package var tls: TLS
+    /// How long the server may take to answer a command (`spec.connection.commandTimeout`); nil waits for ever.
+    package var commandTimeout: Duration?
+    /// How long the replication stream from this server may be silent before the channel drops it and
+    /// continues with `PSYNC` (`spec.connection.replicationTimeout`); nil waits for ever.
+    package var replicationTimeout: Duration?
 
     /// Creates an endpoint.
     package init(
@@ -22,13 +27,17 @@ package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         port: Int,
         username: String? = nil,
         password: Secret? = nil,
-        tls: TLS = .off
+        tls: TLS = .off,
+        commandTimeout: Duration? = RESPConnection.Configuration.defaultCommandTimeout,
+        replicationTimeout: Duration? = RESPConnection.Configuration.defaultStreamIdleTimeout
     ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.tls = tls
+        self.commandTimeout = commandTimeout
+        self.replicationTimeout = replicationTimeout
     }
 
     /// `host:port`, plus ` (tls)` when TLS is on.
@@ -44,7 +53,7 @@ package struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         RESPConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database,
             protocolVersion: protocolVersion, maxBytesInFlight: maxBytesInFlight, clientName: role.clientName,
-            tls: tls)
+            tls: tls, commandTimeout: commandTimeout, streamIdleTimeout: replicationTimeout)
     }
 
     /// Opens a RESP2 connection named `kvmove-<role>`, with the database selected.

@@ -9,6 +9,7 @@ import KVMoveRESP
 /// Codes: the Redis error prefix for error replies (`OOM`, `NOAUTH`, `WRONGPASS`, `NOPERM`, `READONLY`,
 /// `LOADING`, `BUSY`, `ERR`, …); for failures of kvmove's own making `ConnectionRefused`, `Timeout`,
 /// `HostNotFound`, `TLSConfiguration`, `TLSHandshakeFailed`, `ConnectionFailed`, `ConnectionClosed`,
+/// `CommandTimeout` (a connected server did not answer in time), `ReplicationTimeout` (a silent stream),
 /// `UnexpectedReply`, `RestoreFailed`, `BigKeyFailed`, `UnsupportedType`, `ReportNotWritten`.
 package protocol DataPlaneFailure: Error, Sendable, CustomStringConvertible {
     /// A stable, machine-readable code, such as `OOM` or `ConnectionRefused`.

@@ -16,6 +16,8 @@ extension RESPError: DataPlaneFailure {
             }
         case .connection, .closed: "ConnectionClosed"
         case .protocolViolation: "UnexpectedReply"
+        case .commandTimedOut: "CommandTimeout"
+        case .streamIdle: "ReplicationTimeout"
         }
     }
 
@@ -33,7 +35,7 @@ extension RESPError: DataPlaneFailure {
             case .refused, .timedOut, .closedDuringHandshake, .other: true
             case .hostNotFound, .tlsConfiguration, .tlsHandshake: false
             }
-        case .connection, .closed: true
+        case .connection, .closed, .commandTimedOut, .streamIdle: true
         case .protocolViolation: false
         }
     }

@@ -41,6 +41,7 @@ extension ReplicaChannel.Applier {
             .serverChannelOption(.backlog, value: 4)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: host, port: 0) { child in
                 child.eventLoop.makeCompletedFuture { try connections.wrap(child) }
             }

@@ -236,6 +236,26 @@ struct LocalProviderTests {
         }
     }
 
+    @Test func theConnectionTimeoutsTravelThroughThePlanToTheChannel() async throws {
+        try await Fixture.with { f in
+            try await f.world.up(Fixture.sandboxSpec())
+            var spec = Fixture.migration(stage: .sync)
+            spec.connection = ConnectionSpec(commandTimeoutSeconds: 7, replicationTimeoutSeconds: 45)
+            let plan = try await f.plan([spec])
+            let settings = plan.migrations[0].settings
+            #expect(settings["connectionCommandTimeout"] == "7s")
+            #expect(settings["connectionReplicationTimeout"] == "45s")
+            let (outcomes, events) = await f.apply(plan)
+            #expect(outcomes["orders"]?.isSuccess == true, "\(events.map(\.text))")
+            let channel = try #require(try f.state().groups.first?.channel)
+            #expect(channel.commandTimeoutSeconds == 7 && channel.replicationTimeoutSeconds == 45)
+            // A spec without them leaves the defaults: nothing in the plan.
+            let plain = try await f.observe(Fixture.migration(stage: .sync))
+            #expect(plain.settings["connectionCommandTimeout"] == nil)
+            #expect(plain.settings["connectionReplicationTimeout"] == nil)
+        }
+    }
+
     @Test func aVerificationMismatchStopsOnlyThatMigration() async throws {
         try await Fixture.with { f in
             try await f.world.up(Fixture.sandboxSpec())

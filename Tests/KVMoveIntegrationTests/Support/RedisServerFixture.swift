@@ -190,8 +190,36 @@ struct RedisServerFixture: Sendable {
         return false
     }
 
+    /// Freezes the process (SIGSTOP): it keeps its sockets open and answers nothing, as a stalled server does.
+    ///
+    /// Prefer ``whilePaused(_:)``, which resumes it in every path; ``stop(removingDirectory:)`` resumes it too.
+    func pause() {
+        kill(processID, SIGSTOP)
+    }
+
+    /// Lets a paused process run again (SIGCONT).
+    func resume() {
+        kill(processID, SIGCONT)
+    }
+
+    /// Runs `body` while the server is paused, and resumes it afterwards, also when `body` throws.
+    func whilePaused<T>(_ body: () async throws -> T) async throws -> T {
+        pause()
+        do {
+            let result = try await body()
+            resume()
+            return result
+        } catch {
+            resume()
+            throw error
+        }
+    }
+
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory unless told to keep it.
+    ///
+    /// A paused server is resumed first, so that it can act on SIGTERM.
     func stop(removingDirectory: Bool = true) async {
+        kill(processID, SIGCONT)
         if kill(processID, SIGTERM) == 0 {
             var status: Int32 = 0
             var waited = 0
