@@ -131,25 +131,43 @@ extension Verifier {
                 }
                 let fields = stride(from: 0, to: elements.count, by: 2).map { elements[$0] }
                 let values = stride(from: 1, to: elements.count, by: 2).map { elements[$0] }
-                let lookup = type == "hash" ? "HMGET" : "ZMSCORE"
-                let answer = try await targetConnection.send(
-                    RESPCommand(lookup, arguments: [name] + fields.map { RESPArgument($0) }))
-                if let error = answer.serverError { throw RESPError.server(error) }
-                guard let found = answer.array, found.count == fields.count else {
-                    throw SyncError.unexpectedReply(command: lookup, reply: "\(answer)")
-                }
-                for index in fields.indices {
-                    let equal =
-                        type == "hash"
-                        ? found[index].bytes == values[index]
-                        : Self.score(found[index]) == Self.score(.bulkString(values[index]))
-                    if !equal {
-                        let what = type == "hash" ? "hash field" : "sorted set member"
-                        return "value differs (\(what) \(KeyText.printable(fields[index])))"
+                // COUNT is a hint: a scan step can return more than a page; look it up a page at a time.
+                for chunk in stride(from: 0, to: fields.count, by: page) {
+                    let range = chunk..<min(chunk + page, fields.count)
+                    if let difference = try await lookUp(
+                        name, type: type, fields: fields[range], values: values[range], on: targetConnection)
+                    {
+                        return difference
                     }
                 }
             }
         } while cursor != "0"
+        return nil
+    }
+
+    /// Looks a page of hash fields (`HMGET`) or sorted-set members (`ZMSCORE`) up on the target; what differs.
+    private func lookUp(
+        _ name: RESPArgument,
+        type: String,
+        fields: ArraySlice<ByteBuffer>,
+        values: ArraySlice<ByteBuffer>,
+        on connection: RESPConnection
+    ) async throws -> String? {
+        let lookup = type == "hash" ? "HMGET" : "ZMSCORE"
+        let answer = try await connection.send(RESPCommand(lookup, arguments: [name] + fields.map { RESPArgument($0) }))
+        if let error = answer.serverError { throw RESPError.server(error) }
+        guard let found = answer.array, found.count == fields.count else {
+            throw SyncError.unexpectedReply(command: lookup, reply: "\(answer)")
+        }
+        for (offset, (field, value)) in zip(fields, values).enumerated() {
+            let equal =
+                type == "hash"
+                ? found[offset].bytes == value : Self.score(found[offset]) == Self.score(.bulkString(value))
+            if !equal {
+                let what = type == "hash" ? "hash field" : "sorted set member"
+                return "value differs (\(what) \(KeyText.printable(field)))"
+            }
+        }
         return nil
     }
 
