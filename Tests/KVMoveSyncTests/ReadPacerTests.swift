@@ -12,7 +12,7 @@ struct ReadPacerTests {
         let elapsed = ContinuousClock.now - started
         // The bucket starts with a tenth of a second's worth (200): 800 more at 2,000/s is 0.4 s.
         #expect(elapsed >= .milliseconds(390), "\(elapsed)")
-        #expect(elapsed < .seconds(3), "\(elapsed)")
+        #expect(elapsed < .seconds(10), "\(elapsed) (the upper bound is loose: a loaded machine sleeps long)")
     }
 
     @Test("no limit, or 0, never waits")

@@ -108,6 +108,7 @@ extension LocalProvider {
     /// the result.
     func verify(
         source sourceId: String, target targetId: String, ttlToleranceMilliseconds tolerance: Int,
+        maxReadsPerSecond: Int,
         _ context: StepContext, _ sandbox: Sandbox
     ) async throws -> StepOutcome {
         let dataPlane = try self.dataPlane(source: sourceId, target: targetId, sandbox)
@@ -134,7 +135,8 @@ extension LocalProvider {
         }
         let report = try await dataPlane.verify(
             options: Verifier.Options(
-                ttlToleranceMilliseconds: tolerance, writtenOnBothSides: live == nil ? nil : writtenOnBothSides),
+                ttlToleranceMilliseconds: tolerance, writtenOnBothSides: live == nil ? nil : writtenOnBothSides,
+                maxReadsPerSecond: maxReadsPerSecond),
             catchUp: catchUp
         ) {
             done, total in

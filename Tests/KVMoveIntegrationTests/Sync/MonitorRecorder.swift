@@ -49,7 +49,7 @@ final class MonitorRecorder: Sendable {
             }
         }
         recorder.task.withLock { $0 = task }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !recorder.ready.withLock({ $0 }) {
             guard ContinuousClock.now < deadline else { throw RedisServerFixture.StartError(description: "no MONITOR") }
             try await Task.sleep(for: .milliseconds(10))
@@ -62,9 +62,12 @@ final class MonitorRecorder: Sendable {
         let connection = try await server.connect()
         _ = try await connection.send(RESPCommand("ECHO", RESPArgument(Self.sentinel)))
         await connection.close()
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !lines.withLock({ $0.contains { $0.contains(Self.sentinel) } }) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
+        }
+        if !lines.withLock({ $0.contains { $0.contains(Self.sentinel) } }) {
+            Issue.record("MONITOR did not show the sentinel within 60 s: the record may be incomplete")
         }
         task.withLock { $0?.cancel() }
         return lines.withLock { $0 }.compactMap(Self.arguments).filter { !($0.count == 2 && $0[1] == Self.sentinel) }
