@@ -14,16 +14,19 @@ import KVMoveSync
 //   twoway    the two-way channel with both sides written at once (disjoint keys): lag each way against a native
 //             replica, a pipelined and a steady INCR load on both sides, and INFO commandstats of both servers;
 //   verify    kvmove's verifier, every key both ways;
-//   ceiling   the target's own RESTORE rate with prepared payloads (nothing else running), for reference.
+//   ceiling   the target's own RESTORE rate with prepared payloads (nothing else running), for reference;
+//   bigkeys   verification beside a 2M-field hash, a 1M-member sorted set, a 1M-element list and a 256 MiB
+//             string: a PING-every-millisecond client's p99 idle and while verifying, memory, the slow log.
 // kvmove's own peak memory is read from /proc/self/status (VmHWM), reset before each phase. Each metric is
 // printed per run and as the median of the runs.
 //
-// Usage: kvmove-bench [--keys N] [--value-bytes B] [--phases restore,fullsync,stream,lag,twoway,verify] [--runs R]
+// Usage: kvmove-bench [--keys N] [--value-bytes B] [--phases restore,fullsync,stream,lag,twoway,verify,bigkeys]
+//                     [--runs R]
 //                     [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--twoway-writes W] [--twoway-rate R]
 //                     [--twoway-seconds S] [--batch-commands N] [--memory-buffer-mib M] [--markdown]
 
 struct Arguments {
-    static let allPhases = ["restore", "fullsync", "stream", "lag", "twoway", "verify", "ceiling"]
+    static let allPhases = ["restore", "fullsync", "stream", "lag", "twoway", "verify", "ceiling", "bigkeys"]
     static let usage =
         "usage: kvmove-bench [--keys N] [--value-bytes B] [--phases \(allPhases.joined(separator: ","))] "
         + "[--runs R] [--stream-writes W] [--lag-rate R] [--lag-seconds S] [--twoway-writes W] [--twoway-rate R] "
@@ -123,6 +126,7 @@ do {
                         lagRate: arguments.lagRate, lagDuration: .seconds(arguments.lagSeconds),
                         pipelinedWrites: arguments.twoWayWrites, steadyRate: arguments.twoWayRate,
                         steadyDuration: .seconds(arguments.twoWaySeconds)))
+            case "bigkeys": try await bench.bigKeys(results)
             case "verify":
                 try await bench.flushTarget()
                 _ = try await ScanCopier(source: source.endpoint, target: target.endpoint).run { _ in }

@@ -159,6 +159,21 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: cli.directory.appendingPathComponent(".kvmove").path))
     }
 
+    @Test("apply --verify-rate paces verification: the plan shown says the new pace; 0 is refused")
+    func verifyRate() async throws {
+        let cli = try CLIHarness()
+        try cli.write("orders.yaml", migrationYAML())
+        let paced = try await cli.run("apply", "-f", cli.path("orders.yaml"), "--dry-run", "--verify-rate", "500")
+        #expect(paced.code == 0, "\(paced.all)")
+        #expect(paced.out.contains("paced at 500 reads/s"), "\(paced.out)")
+        #expect(!paced.out.contains("paced at 100000 reads/s"))
+        let unpaced = try await cli.run("apply", "-f", cli.path("orders.yaml"), "--dry-run")
+        #expect(unpaced.out.contains("paced at 100000 reads/s"))
+        let refused = try await cli.run("apply", "-f", cli.path("orders.yaml"), "--dry-run", "--verify-rate", "0")
+        #expect(refused.code != 0)
+        #expect(refused.err.contains("--verify-rate must be at least 1"), "\(refused.all)")
+    }
+
     @Test("three stages, one apply each; journal records every step; no secret anywhere")
     func threeStages() async throws {
         var world = FakeWorld.standard(sourceSyncCapable: false)

@@ -210,9 +210,11 @@ extension AliyunProvider {
         async throws -> StepOutcome
     {
         let tolerance = request.text("TTLToleranceMs").flatMap(Int.init) ?? 2000
+        let rate = request.text("MaxReadsPerSecond").flatMap(Int.init) ?? VerifySpec.defaultMaxReadsPerSecond
         let plane = DataPlane(source: source, target: target)
         let throttle = ProgressThrottle(every: .milliseconds(250))
-        let report = try await plane.verify(options: Verifier.Options(ttlToleranceMilliseconds: tolerance)) {
+        let options = Verifier.Options(ttlToleranceMilliseconds: tolerance, maxReadsPerSecond: rate)
+        let report = try await plane.verify(options: options) {
             done, total in
             guard throttle.shouldReport(done: done, total: total) else { return }
             context.progress(

@@ -189,6 +189,7 @@ extension AliyunProvider {
                         P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", id(p.targetInstanceId, .target)),
                         P("TTLToleranceMs", String(p.ttlToleranceMilliseconds)),
+                        P("MaxReadsPerSecond", String((p.verify ?? VerifySpec()).maxReadsPerSecond)),
                     ] + connection(p.connection) + [P("RecordTag", Self.verifiedTagKey)],
                     note: "compares every key both ways over the Redis protocol; writes a JSON report; then records "
                         + "the result on the target (TagResources ResourceType=INSTANCE ResourceId.1=<target> "

@@ -48,6 +48,14 @@ struct ApplyCommand: AsyncParsableCommand {
     )
     var timeouts: [String] = []
 
+    @Option(
+        name: .customLong("verify-rate"),
+        help: ArgumentHelp(
+            "Reads per second verification may make on the source, overriding spec.verify.maxReadsPerSecond "
+                + "(default \(VerifySpec.defaultMaxReadsPerSecond)).",
+            valueName: "reads"))
+    var verifyRate: Int?
+
     @Flag(name: .customLong("no-color"), help: "Never use colour.")
     var noColor = false
 
@@ -57,6 +65,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ValidationError("pass either -f PATH or a plan file, not both")
         }
         if parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
+        if let verifyRate, verifyRate < 1 { throw ValidationError("--verify-rate must be at least 1") }
         _ = try parsedTimeouts()
     }
 
@@ -84,7 +93,7 @@ struct ApplyCommand: AsyncParsableCommand {
     private func run(with registry: ProviderRegistry) async throws {
         let color = Terminal.colorEnabled(disabledByFlag: noColor)
         let pipeline = Pipeline(registry: registry)
-        let plan: Plan
+        var plan: Plan
         let stateDirectory: URL
         do {
             if let planFile {
@@ -107,6 +116,7 @@ struct ApplyCommand: AsyncParsableCommand {
         } catch let reported as DiagnosticsReported {
             throw reported.planningFailed()
         }
+        if let verifyRate { plan = plan.pacingVerification(at: verifyRate) }
 
         Terminal.out(PlanTextRenderer.render(plan, color: color))
         guard plan.hasChanges else { return }

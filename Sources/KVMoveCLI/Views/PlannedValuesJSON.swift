@@ -80,6 +80,7 @@ struct PlannedValuesJSON: Codable, Hashable, Sendable {
             put("source_instance_id", p.sourceInstanceId)
             put("target_instance_id", p.targetInstanceId)
             f["ttl_tolerance_ms"] = .int(p.ttlToleranceMilliseconds)
+            f["max_reads_per_second"] = .int((p.verify ?? VerifySpec()).maxReadsPerSecond)
             connection(p.connection)
         case .gates(let p):
             put("kind", "gates")

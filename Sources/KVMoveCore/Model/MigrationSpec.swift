@@ -19,6 +19,8 @@ package struct MigrationSpec: Codable, Hashable, Sendable {
     package var stage: Stage
     /// How the data plane reaches both instances; nil: private addresses, no password.
     package var connection: ConnectionSpec?
+    /// `spec.verify`: how hard verification may read the source; nil: ``VerifySpec``'s defaults.
+    package var verify: VerifySpec?
     /// Where the document starts, and where individual fields are, for plan-time messages.
     package var locations: SpecLocations
 
@@ -31,9 +33,11 @@ package struct MigrationSpec: Codable, Hashable, Sendable {
         cutover: CutoverSpec = CutoverSpec(),
         stage: Stage,
         connection: ConnectionSpec? = nil,
+        verify: VerifySpec? = nil,
         locations: SpecLocations = SpecLocations()
     ) {
         self.connection = connection
+        self.verify = verify
         self.name = name
         self.provider = provider
         self.source = source

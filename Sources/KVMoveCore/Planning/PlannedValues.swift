@@ -157,15 +157,18 @@ package struct PlannedVerification: Codable, Hashable, Sendable {
     package var ttlToleranceMilliseconds: Int
     /// How the data plane reaches both instances (`spec.connection`); nil: the provider's default.
     package var connection: ConnectionSpec?
+    /// How hard verification may read the source (`spec.verify`); nil: ``VerifySpec``'s defaults.
+    package var verify: VerifySpec?
 
     package init(
         sourceInstanceId: String, targetInstanceId: String?, ttlToleranceMilliseconds: Int = 2000,
-        connection: ConnectionSpec? = nil
+        connection: ConnectionSpec? = nil, verify: VerifySpec? = nil
     ) {
         self.sourceInstanceId = sourceInstanceId
         self.targetInstanceId = targetInstanceId
         self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
         self.connection = connection
+        self.verify = verify
     }
 }
 

@@ -426,9 +426,9 @@ private struct MigrationPlanner {
                     planned: .verification(
                         PlannedVerification(
                             sourceInstanceId: sourceId, targetInstanceId: observed.target?.id,
-                            connection: spec.connection)),
+                            connection: spec.connection, verify: spec.verify)),
                     reasons: [why],
-                    risks: ["reads every key on both instances; adds read load on the source"]
+                    risks: [(spec.verify ?? VerifySpec()).riskNote]
                 )
             )
         }

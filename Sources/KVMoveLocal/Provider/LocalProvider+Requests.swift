@@ -79,8 +79,9 @@ extension LocalProvider {
                         P("SourceInstanceId", p.sourceInstanceId),
                         P("TargetInstanceId", id(p.targetInstanceId, .target)),
                         P("TTLToleranceMs", String(p.ttlToleranceMilliseconds)),
+                        P("MaxReadsPerSecond", String((p.verify ?? VerifySpec()).maxReadsPerSecond)),
                     ],
-                    note: "compares every key both ways; writes a JSON report")
+                    note: "compares every key both ways, big keys in bounded pages; writes a JSON report")
             ]
         case .gates(let p):
             var requests: [ProviderRequest] = []

@@ -56,7 +56,9 @@ extension LocalProvider {
         case "Verify":
             return try await verify(
                 source: try text(request, "SourceInstanceId"), target: try text(request, "TargetInstanceId"),
-                ttlToleranceMilliseconds: Int(try text(request, "TTLToleranceMs")) ?? 2000, context, sandbox)
+                ttlToleranceMilliseconds: Int(try text(request, "TTLToleranceMs")) ?? 2000,
+                maxReadsPerSecond: Int(try text(request, "MaxReadsPerSecond")) ?? VerifySpec.defaultMaxReadsPerSecond,
+                context, sandbox)
         case "WaitForIdleSource":
             guard case .gates(let planned) = step.planned else { throw mismatch(request, step) }
             return try await checkIdle(

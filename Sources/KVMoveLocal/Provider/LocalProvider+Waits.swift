@@ -113,6 +113,7 @@ extension LocalProvider {
     /// the result.
     func verify(
         source sourceId: String, target targetId: String, ttlToleranceMilliseconds tolerance: Int,
+        maxReadsPerSecond: Int,
         _ context: StepContext, _ sandbox: Sandbox
     ) async throws -> StepOutcome {
         let dataPlane = try self.dataPlane(source: sourceId, target: targetId, context, sandbox)
@@ -139,7 +140,8 @@ extension LocalProvider {
         }
         let report = try await dataPlane.verify(
             options: Verifier.Options(
-                ttlToleranceMilliseconds: tolerance, writtenOnBothSides: live == nil ? nil : writtenOnBothSides),
+                ttlToleranceMilliseconds: tolerance, writtenOnBothSides: live == nil ? nil : writtenOnBothSides,
+                maxReadsPerSecond: maxReadsPerSecond),
             catchUp: catchUp
         ) {
             done, total in

@@ -39,7 +39,7 @@ struct MigrationDecoder {
 
     private mutating func decodeSpec(_ spec: MappingReader) -> MigrationSpec? {
         spec.checkKeys(
-            allowed: ["provider", "source", "target", "activeActive", "cutover", "connection", "stage"],
+            allowed: ["provider", "source", "target", "activeActive", "cutover", "connection", "verify", "stage"],
             diagnostics: &context.diagnostics
         )
         let provider = spec.required("provider", diagnostics: &context.diagnostics)
@@ -84,10 +84,15 @@ struct MigrationDecoder {
                 decodeConnection($0, provider: provider)
             }
         }
+        var verify: VerifySpec?? = .some(nil)
+        if let entry = spec.entry("verify") {
+            verify = context.mapping(entry, path: "spec.verify").map { decodeVerify($0) }
+        }
         let stage = spec.required("stage", diagnostics: &context.diagnostics)
             .flatMap { context.oneOf(Stage.allCases.map(\.rawValue), $0, path: "spec.stage") }
             .flatMap(Stage.init(rawValue:))
-        guard let provider, let source, let target, let group, let cutover, let connection, let stage else {
+        guard let provider, let source, let target, let group, let cutover, let connection, let verify, let stage
+        else {
             return nil
         }
         return MigrationSpec(
@@ -98,8 +103,27 @@ struct MigrationDecoder {
             activeActive: group,
             cutover: cutover,
             stage: stage,
-            connection: connection
+            connection: connection,
+            verify: verify
         )
+    }
+
+    /// `spec.verify`: `maxReadsPerSecond`, a whole number from 1 up; nil after reporting a problem.
+    private mutating func decodeVerify(_ verify: MappingReader) -> VerifySpec? {
+        verify.checkKeys(allowed: ["maxReadsPerSecond"], diagnostics: &context.diagnostics)
+        var result = VerifySpec()
+        guard let entry = verify.entry("maxReadsPerSecond") else { return result }
+        let path = "spec.verify.maxReadsPerSecond"
+        guard let rate = context.integer(entry, path: path) else { return nil }
+        guard rate >= 1 else {
+            context.diagnostics.report(
+                "\(path) must be at least 1 (reads on the source per second), found \(rate); "
+                    + "omit it for the default, \(VerifySpec.defaultMaxReadsPerSecond)",
+                at: entry.value)
+            return nil
+        }
+        result.maxReadsPerSecond = rate
+        return result
     }
 
     private mutating func decodeSource(_ source: MappingReader) -> SourceSpec? {

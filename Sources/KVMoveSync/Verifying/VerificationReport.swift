@@ -61,6 +61,8 @@ package struct VerificationReport: Sendable, Codable, Hashable {
     package var recheckedKeys: Int
     /// Of the re-checked keys, those that matched in a later round: writes in flight, not divergence.
     package var resolvedOnRecheck: Int
+    /// True when verification stopped before the end because most keys differed: the sync is broken.
+    package var stoppedEarly: Bool
 
     /// Creates a report.
     package init(
@@ -75,8 +77,10 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         functions: FunctionComparison? = nil,
         rounds: Int = 1,
         recheckedKeys: Int = 0,
-        resolvedOnRecheck: Int = 0
+        resolvedOnRecheck: Int = 0,
+        stoppedEarly: Bool = false
     ) {
+        self.stoppedEarly = stoppedEarly
         self.passed = passed
         self.keysChecked = keysChecked
         self.sourceKeysPerDatabase = sourceKeysPerDatabase
@@ -96,7 +100,7 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         case passed, keysChecked, sourceKeysPerDatabase, targetKeysPerDatabase, mismatches, mismatchCount, seconds
         case summary
         case functions = "redisFunctions"
-        case rounds, recheckedKeys, resolvedOnRecheck
+        case rounds, recheckedKeys, resolvedOnRecheck, stoppedEarly
     }
 
     /// Reads a report; one written before keys were re-checked reads as one pass with no re-check.
@@ -114,5 +118,6 @@ package struct VerificationReport: Sendable, Codable, Hashable {
         rounds = try container.decodeIfPresent(Int.self, forKey: .rounds) ?? 1
         recheckedKeys = try container.decodeIfPresent(Int.self, forKey: .recheckedKeys) ?? 0
         resolvedOnRecheck = try container.decodeIfPresent(Int.self, forKey: .resolvedOnRecheck) ?? 0
+        stoppedEarly = try container.decodeIfPresent(Bool.self, forKey: .stoppedEarly) ?? false
     }
 }

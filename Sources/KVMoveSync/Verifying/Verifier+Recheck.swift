@@ -17,14 +17,18 @@ extension Verifier {
     /// Compares again, round after round, the keys that differed in the full pass, until none differs.
     ///
     /// Each round first waits for `catchUp` (else ``Options/recheckDelay``), then compares only the keys that
-    /// differed in the round before, by their raw names, with the rules of the full pass.
+    /// differed in the round before, by their raw names, with the rules of the full pass. When the full pass
+    /// kept fewer keys than differed (``Options/maximumKeptKeys``) or stopped early, nothing is re-checked.
     func recheck(
         after pass: State,
         mode: Mode,
         catchUp: (@Sendable () async throws -> Void)?
     ) async throws -> Recheck {
         var result = Recheck(state: pass)
-        guard pass.mismatchCount > 0, options.recheckRounds > 0 else { return result }
+        // Keys beyond the cap, or a pass stopped because most keys differ, are no writes in flight: no re-check.
+        guard pass.mismatchCount > 0, options.recheckRounds > 0, pass.unkeptKeys == 0, !pass.stoppedEarly else {
+            return result
+        }
         var pending = Self.unique(pass.differingKeys)
         result.keys = pending.values.reduce(0) { $0 + $1.count }
         for _ in 0..<options.recheckRounds {

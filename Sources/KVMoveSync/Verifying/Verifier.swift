@@ -4,16 +4,23 @@ import Synchronization
 
 /// Compares a source and a target key by key: type, value fingerprint and TTL, both ways; and their functions.
 ///
-/// For each database: `SCAN` the source and, per batch, fetch `PTTL` and a value fingerprint of every key
-/// on both sides at once (`TYPE` only for keys whose fingerprints differ). At the same time, `SCAN` the
-/// target and look for keys the source does not have (one multi-key `EXISTS` per batch).
+/// For each database: `SCAN` the source and, per batch, pipeline `TYPE`, `PTTL` and `MEMORY USAGE` (default
+/// sampling) of every key on both sides at once. At the same time, `SCAN` the target and look for keys the
+/// source does not have (one `EXISTS` per key, pipelined). Every command names one key, so the verification
+/// runs through a cluster's proxy; no script is sent.
 ///
-/// Where scripts are allowed, one `EVAL` per batch and side returns `PTTL` and the `DUMP` payload of every
-/// key. Otherwise the fingerprint is `DEBUG DIGEST-VALUE` when both servers allow it (encoding-independent:
-/// a listpack and a hashtable with the same content digest alike), else `DUMP` per key. A `DUMP` payload
-/// differs when the same content is stored in another encoding or hash-table order, so when payloads of
-/// keys of the same type differ, the logical content of that key is fetched and compared before reporting
-/// it. Keys that vanish, or expire within the TTL tolerance, while verification runs are not reported.
+/// A small key (below ``Options/bigKeyBytes`` on both sides) is fingerprinted: `DEBUG DIGEST-VALUE` when both
+/// servers allow it (encoding-independent: a listpack and a hashtable with the same content digest alike),
+/// else `DUMP`. A `DUMP` payload differs when the same content is stored in another encoding or hash-table
+/// order, so when payloads of keys of the same type differ, the logical content of that key is fetched and
+/// compared before reporting it. A big key is never fingerprinted or read whole: it is compared in bounded
+/// pages (``compareBigKey(_:type:sourceConnection:targetConnection:)``), so no command holds the source for
+/// long. Reads on the source are paced at ``Options/maxReadsPerSecond``. Keys that vanish, or expire within
+/// the TTL tolerance, while verification runs are not reported.
+///
+/// When more than half of the first ``Options/earlyStopSample`` keys or more differ, the verification stops
+/// early and says the sync looks broken. Differing keys are kept for re-checks up to
+/// ``Options/maximumKeptKeys`` (as copies), and listed up to ``maximumReportedMismatches``; all are counted.
 ///
 /// While both members take writes (a two-way channel), a key can differ only because a write is in flight:
 /// keys that differ in the full pass are compared again in later rounds, after the channel has caught up,
@@ -45,6 +52,28 @@ package struct Verifier: Sendable {
         package var recheckRounds: Int
         /// The wait before each round of re-checks when `run` is given no catch-up hook.
         package var recheckDelay: Duration
+        /// A key whose `MEMORY USAGE` (default sampling) is above this many bytes on either side is big.
+        ///
+        /// A big key is never fingerprinted or read whole: it is compared in pages (``Verifier/compareBigKey``).
+        package var bigKeyBytes: Int
+        /// Where `MEMORY USAGE` is refused, a key of more elements than this (a string: more bytes than
+        /// ``bigKeyBytes``) is big.
+        package var bigKeyElements: Int
+        /// Elements per page of a big key (`HSCAN … COUNT`, `LRANGE` window, `XRANGE … COUNT`, `HMGET` batch).
+        package var bigKeyPageElements: Int
+        /// Bytes per `GETRANGE` window of a big string.
+        package var bigKeyPageBytes: Int
+        /// Reads on the source per second at most (a small key is one read, a page of a big key one); nil: no limit.
+        package var maxReadsPerSecond: Int?
+        /// At most this many differing keys are kept (as copies) for re-checks; all are counted.
+        ///
+        /// When more keys differ, the re-checks are skipped: that many differences are no writes in flight.
+        package var maximumKeptKeys: Int
+        /// How many keys must be checked before most of them differing stops the verification early.
+        ///
+        /// More than half differing means the sync is broken, and comparing the rest would only say so at
+        /// length. 0 never stops.
+        package var earlyStopSample: Int
         /// Whether a key was written on both members, when the channel can know it.
         ///
         /// Asked for every key that differs; its answer fills ``Mismatch/writtenOnBothSides``. nil: unknown.
@@ -58,8 +87,22 @@ package struct Verifier: Sendable {
             role: ClientRole = .verify,
             recheckRounds: Int = 3,
             recheckDelay: Duration = .seconds(1),
-            writtenOnBothSides: (@Sendable (_ database: Int, _ key: ByteBuffer) -> Bool)? = nil
+            writtenOnBothSides: (@Sendable (_ database: Int, _ key: ByteBuffer) -> Bool)? = nil,
+            bigKeyBytes: Int = 1 << 20,
+            bigKeyElements: Int = 16384,
+            bigKeyPageElements: Int = 1000,
+            bigKeyPageBytes: Int = 512 << 10,
+            maxReadsPerSecond: Int? = nil,
+            maximumKeptKeys: Int = 10_000,
+            earlyStopSample: Int = 1000
         ) {
+            self.bigKeyBytes = bigKeyBytes
+            self.bigKeyElements = bigKeyElements
+            self.bigKeyPageElements = bigKeyPageElements
+            self.bigKeyPageBytes = bigKeyPageBytes
+            self.maxReadsPerSecond = maxReadsPerSecond
+            self.maximumKeptKeys = maximumKeptKeys
+            self.earlyStopSample = earlyStopSample
             self.batchSize = batchSize
             self.ttlToleranceMilliseconds = ttlToleranceMilliseconds
             self.useDigest = useDigest
@@ -76,12 +119,24 @@ package struct Verifier: Sendable {
     package var source: RedisEndpoint
     package var target: RedisEndpoint
     package var options: Options
+    /// Paces reads on the source at ``Options/maxReadsPerSecond`` (as it was when the verifier was made).
+    let pacer: ReadPacer
 
     /// Creates a verifier.
     package init(source: RedisEndpoint, target: RedisEndpoint, options: Options = Options()) {
         self.source = source
         self.target = target
         self.options = options
+        pacer = ReadPacer(readsPerSecond: options.maxReadsPerSecond)
+    }
+
+    /// Set once a pass finds the sync broken, so the other pass stops too.
+    final class StopSignal: Sendable {
+        private let flag = Mutex(false)
+
+        var isSet: Bool { flag.withLock { $0 } }
+
+        func set() { flag.withLock { $0 = true } }
     }
 
     /// Verifies every key; `progress` counts keys scanned on the source and then on the target.
@@ -118,11 +173,13 @@ package struct Verifier: Sendable {
         }
         // The source pass and the search for extra keys use their own connections and run side by side.
         let keepsKeys = options.recheckRounds > 0
-        async let extras = findExtraKeys(in: targetSizes.keys.sorted(), keepingKeys: keepsKeys, progress: report)
+        let stop = StopSignal()
+        async let extras = findExtraKeys(
+            in: targetSizes.keys.sorted(), keepingKeys: keepsKeys, stop: stop, progress: report)
         var state = State(keepsDifferingKeys: keepsKeys)
-        for database in sourceSizes.keys.sorted() {
+        for database in sourceSizes.keys.sorted() where !state.stoppedEarly {
             try await compareSourceKeys(
-                database, mode: mode, state: &state, progress: report)
+                database, mode: mode, state: &state, stop: stop, progress: report)
         }
         state.merge(try await extras)
         let recheck = try await recheck(after: state, mode: mode, catchUp: catchUp)
@@ -134,71 +191,53 @@ package struct Verifier: Sendable {
         var summary = Self.summary(
             state: state, databases: databases, sourceSizes: sourceSizes, targetSizes: targetSizes,
             resolvedOnRecheck: recheck.resolved)
+        if state.stoppedEarly {
+            summary +=
+                "; verification stopped early: more than half of the first \(state.keysChecked) keys differ, "
+                + "the sync looks broken (check the channel, then verify again)"
+        }
         if let functionSummary = functions.summary { summary += "; " + functionSummary }
         return VerificationReport(
             passed: state.mismatchCount == 0 && functions.outcome != .differ, keysChecked: state.keysChecked,
             sourceKeysPerDatabase: sourceSizes, targetKeysPerDatabase: targetSizes, mismatches: state.mismatches,
             mismatchCount: state.mismatchCount, seconds: seconds, summary: summary, functions: functions,
-            rounds: recheck.rounds, recheckedKeys: recheck.keys, resolvedOnRecheck: recheck.resolved)
+            rounds: recheck.rounds, recheckedKeys: recheck.keys, resolvedOnRecheck: recheck.resolved,
+            stoppedEarly: state.stoppedEarly)
     }
 
     /// How keys are fingerprinted, decided once per verification from what both servers allow.
     struct Mode: Sendable {
-        /// Fingerprints are `DEBUG DIGEST-VALUE`s (else `DUMP` payloads).
+        /// Fingerprints of small keys are `DEBUG DIGEST-VALUE`s (else `DUMP` payloads).
         var useDigest: Bool
-        /// One `EVAL` per batch fetches the TTLs (and, without digests, the payloads).
-        var ttlByScript: Bool
         /// Digests can be asked for, to re-check `DUMP` payloads that differ.
         var digestAvailable: Bool
     }
 
-    /// Probes both servers for scripts and `DEBUG DIGEST-VALUE` and picks the fastest mode they allow.
+    /// Probes both servers for `DEBUG DIGEST-VALUE` and picks the mode they allow.
+    ///
+    /// No script is used: a script over a batch holds the server for the sum of its keys, and through a
+    /// cluster's proxy it may take keys of one hash slot only.
     private func chooseMode(_ source: RESPConnection, _ target: RESPConnection) async throws -> Mode {
-        async let sourceScripts = Self.scriptsWork(source)
-        async let targetScripts = Self.scriptsWork(target)
         async let sourceDigest = Self.digestWorks(source)
         async let targetDigest = Self.digestWorks(target)
-        let (scriptsOnSource, scriptsOnTarget, digestOnSource, digestOnTarget) = try await (
-            sourceScripts, targetScripts, sourceDigest, targetDigest
-        )
-        let ttlByScript = scriptsOnSource && scriptsOnTarget
+        let (digestOnSource, digestOnTarget) = try await (sourceDigest, targetDigest)
         let digestAvailable = digestOnSource && digestOnTarget && options.useDigest != false
-        let useDigest: Bool
-        if let chosen = options.useDigest {
-            useDigest = chosen
-        } else if ttlByScript {
-            // One script per batch returning PTTL and DUMP beats per-key digests: measured 1.3x faster on
-            // 1M keys (docs/performance.md); DUMP differences of equal content are re-checked by digest.
-            useDigest = false
-        } else {
-            useDigest = digestAvailable
-        }
-        return Mode(useDigest: useDigest, ttlByScript: ttlByScript, digestAvailable: digestAvailable)
+        // A digest is 20 bytes where a DUMP payload is as big as the value: digests when both sides allow them.
+        let useDigest = options.useDigest ?? digestAvailable
+        return Mode(useDigest: useDigest, digestAvailable: digestAvailable)
     }
 
-    /// Returns the `PTTL` of every key of a batch in one call, instead of one command per key.
-    static let ttlScript = "local r = {} for i = 1, #KEYS do r[i] = redis.call('PTTL', KEYS[i]) end return r"
-
-    /// Returns `PTTL` and the `DUMP` payload of every key of a batch, interleaved (false, that is null, for a
-    /// key that is gone).
-    static let ttlAndDumpScript =
-        "local r = {} for i = 1, #KEYS do r[2 * i - 1] = redis.call('PTTL', KEYS[i]) "
-        + "r[2 * i] = redis.call('DUMP', KEYS[i]) end return r"
-
-    /// Whether scripts may run here (some managed services forbid `EVAL`); if not, `PTTL` is sent per key.
-    private static func scriptsWork(_ connection: RESPConnection) async throws -> Bool {
-        let reply = try await connection.pipeline([RESPCommand("EVAL", RESPArgument(ttlScript), 1, "__kvmove:probe")])
-        return reply.first?.array?.first?.int == -2
-    }
-
-    /// `DEBUG DIGEST-VALUE` of each key, in one command.
+    /// `DEBUG DIGEST-VALUE` of each key, one command per key (each key may lie in another hash slot).
     private static func digests(of keys: [ByteBuffer], on connection: RESPConnection) async throws -> [ByteBuffer?] {
-        let reply = try await connection.send(
-            RESPCommand("DEBUG", arguments: ["DIGEST-VALUE"] + keys.map { RESPArgument($0) }))
-        guard let digests = reply.array, digests.count == keys.count else {
-            throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
+        let replies = try await connection.pipeline(
+            keys.map { RESPCommand("DEBUG", "DIGEST-VALUE", RESPArgument($0)) })
+        return try replies.map { reply in
+            if let error = reply.serverError { throw RESPError.server(error) }
+            guard let digest = reply.array?.first else {
+                throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
+            }
+            return digest.bytes
         }
-        return digests.map(\.bytes)
     }
 
     /// Whether `DEBUG DIGEST-VALUE` is allowed on this connection.
@@ -221,19 +260,39 @@ package struct Verifier: Sendable {
         var sourceChannelKeys: [Int: Int] = [:]
         /// Whether ``differingKeys`` is kept: only when there are rounds of re-checks to run.
         var keepsDifferingKeys = true
-        /// The raw key of every mismatch by database, in the order found (a key SCAN returned twice is twice).
+        /// The raw key of mismatches by database, in the order found (a key SCAN returned twice is twice), up
+        /// to the cap given to ``record(_:key:keeping:)``: copies, never slices of a reply buffer.
         var differingKeys: [Int: [ByteBuffer]] = [:]
+        /// How many keys ``differingKeys`` holds.
+        var keptKeys = 0
+        /// Mismatches whose key was not kept (beyond the cap): counted, never re-checked.
+        var unkeptKeys = 0
+        /// The pass stopped before the end because most keys differed (``syncLooksBroken(sample:)``).
+        var stoppedEarly = false
 
         init(keepsDifferingKeys: Bool = true) {
             self.keepsDifferingKeys = keepsDifferingKeys
         }
 
-        mutating func record(_ mismatch: Mismatch, key: ByteBuffer) {
+        /// Counts a mismatch; lists it while fewer than ``Verifier/maximumReportedMismatches`` are listed and
+        /// keeps a copy of its key for re-checks while fewer than `cap` are kept.
+        mutating func record(_ mismatch: Mismatch, key: ByteBuffer, keeping cap: Int = .max) {
             mismatchCount += 1
             countsByKind[mismatch.kind, default: 0] += 1
             if mismatch.writtenOnBothSides == true { writtenOnBothSidesCount += 1 }
             if mismatches.count < Verifier.maximumReportedMismatches { mismatches.append(mismatch) }
-            if keepsDifferingKeys { differingKeys[mismatch.database, default: []].append(key) }
+            guard keepsDifferingKeys else { return }
+            if keptKeys < cap {
+                differingKeys[mismatch.database, default: []].append(ByteBuffer(bytes: key.readableBytesView))
+                keptKeys += 1
+            } else {
+                unkeptKeys += 1
+            }
+        }
+
+        /// Whether more than half of at least `sample` keys checked differ: the sync is broken, not in flight.
+        func syncLooksBroken(sample: Int) -> Bool {
+            sample > 0 && keysChecked >= sample && mismatchCount * 2 > keysChecked
         }
 
         mutating func merge(_ other: State) {
@@ -245,6 +304,9 @@ package struct Verifier: Sendable {
             sourceChannelKeys.merge(other.sourceChannelKeys, uniquingKeysWith: +)
             mismatches += other.mismatches.prefix(Verifier.maximumReportedMismatches - mismatches.count)
             differingKeys.merge(other.differingKeys, uniquingKeysWith: +)
+            keptKeys += other.keptKeys
+            unkeptKeys += other.unkeptKeys
+            stoppedEarly = stoppedEarly || other.stoppedEarly
         }
 
         /// Takes the mismatches of a later round; keeps what the full pass counted (keys, channel keys).
@@ -254,6 +316,8 @@ package struct Verifier: Sendable {
             countsByKind = later.countsByKind
             writtenOnBothSidesCount = later.writtenOnBothSidesCount
             differingKeys = later.differingKeys
+            keptKeys = later.keptKeys
+            unkeptKeys = later.unkeptKeys
         }
     }
 
@@ -317,98 +381,111 @@ package struct Verifier: Sendable {
     struct KeyFacts: Sendable {
         /// `PTTL` of each key: -2 when it does not exist, -1 when it is persistent.
         var ttls: [Int64] = []
+        /// `TYPE` of each key (`none` when it does not exist).
+        var types: [String] = []
+        /// Whether each key is above the big-key threshold: compared in pages, never fingerprinted whole.
+        var big: [Bool] = []
+        /// The fingerprint of each small key that exists on both sides with one type; nil otherwise.
         var fingerprints: [ByteBuffer?] = []
         var nextKeys: [ByteBuffer] = []
         var nextCursor: String?
     }
 
-    /// Pipelines `PTTL` and the fingerprint of each key, then the next `SCAN` step when `cursor` is set.
+    /// Pipelines `TYPE`, `PTTL` and `MEMORY USAGE` (default sampling, O(1) here) of each key, then the next
+    /// `SCAN` step when `cursor` is set: every command is O(1) and names one key.
     ///
-    /// `TYPE` is not asked for: digests and `DUMP` payloads both cover the type, so it is fetched only for
-    /// keys whose fingerprints differ.
+    /// Where `MEMORY USAGE` is refused, the type's O(1) length (`STRLEN`, `HLEN`, …) decides instead. The
+    /// fingerprints are fetched afterwards by ``fingerprint(_:_:on:mode:)``, for small keys only.
     func facts(
         _ keys: [ByteBuffer],
         on connection: RESPConnection,
-        mode: Mode,
         thenScan cursor: String?
     ) async throws -> KeyFacts {
         var commands: [RESPCommand] = []
-        commands.reserveCapacity(keys.count * 2 + 2)
-        let useDigest = mode.useDigest
-        let scripted = mode.ttlByScript && !keys.isEmpty
-        if scripted {
-            // Without digests, one script returns PTTL and DUMP of every key: one command per batch per side.
-            let script = useDigest ? Self.ttlScript : Self.ttlAndDumpScript
-            commands.append(
-                RESPCommand(
-                    "EVAL", arguments: [RESPArgument(script), RESPArgument(keys.count)] + keys.map { RESPArgument($0) })
-            )
-        } else {
-            for key in keys { commands.append(RESPCommand("PTTL", RESPArgument(key))) }
-        }
-        let ttlReplies = scripted ? 1 : keys.count
-        if useDigest {
-            if !keys.isEmpty {
-                commands.append(RESPCommand("DEBUG", arguments: ["DIGEST-VALUE"] + keys.map { RESPArgument($0) }))
-            }
-        } else {
-            for key in keys { commands.append(RESPCommand("DUMP", RESPArgument(key))) }
+        commands.reserveCapacity(keys.count * 3 + 1)
+        for key in keys {
+            let name = RESPArgument(key)
+            commands.append(RESPCommand("TYPE", name))
+            commands.append(RESPCommand("PTTL", name))
+            commands.append(RESPCommand("MEMORY", "USAGE", name))
         }
         if let cursor { commands.append(Keyspace.scanCommand(cursor: cursor, count: max(1, options.batchSize))) }
         let replies = try await connection.pipeline(commands)
         var facts = KeyFacts()
-        let count = keys.count
-        facts.ttls.reserveCapacity(count)
-        if scripted {
-            if let error = replies[0].serverError { throw RESPError.server(error) }
-            let stride = useDigest ? 1 : 2
-            guard let values = replies[0].array, values.count == count * stride else {
-                throw SyncError.unexpectedReply(command: "EVAL (a batch of PTTL)", reply: "\(replies[0])")
+        facts.ttls.reserveCapacity(keys.count)
+        facts.types.reserveCapacity(keys.count)
+        facts.big.reserveCapacity(keys.count)
+        var unsized: [Int] = []
+        for index in keys.indices {
+            let typeReply = replies[index * 3]
+            let ttlReply = replies[index * 3 + 1]
+            if let error = typeReply.serverError ?? ttlReply.serverError { throw RESPError.server(error) }
+            guard let type = typeReply.string, let ttl = ttlReply.int else {
+                throw SyncError.unexpectedReply(command: "TYPE/PTTL", reply: "\(typeReply) \(ttlReply)")
             }
-            for index in 0..<count {
-                guard let ttl = values[index * stride].int else {
-                    throw SyncError.unexpectedReply(
-                        command: "EVAL (a batch of PTTL)", reply: "\(values[index * stride])")
-                }
-                facts.ttls.append(ttl)
-                if !useDigest { facts.fingerprints.append(values[index * 2 + 1].bytes) }
-            }
-        } else {
-            for index in 0..<count {
-                guard let ttl = replies[index].int else {
-                    throw SyncError.unexpectedReply(command: "PTTL", reply: "\(replies[index])")
-                }
-                facts.ttls.append(ttl)
+            facts.types.append(type)
+            facts.ttls.append(ttl)
+            let usage = replies[index * 3 + 2]
+            if let bytes = usage.int {
+                facts.big.append(bytes > Int64(options.bigKeyBytes))
+            } else {
+                facts.big.append(false)
+                if usage.serverError != nil && type != "none" { unsized.append(index) }
             }
         }
-        if useDigest {
-            if count > 0 {
-                let reply = replies[ttlReplies]
-                if let error = reply.serverError { throw RESPError.server(error) }
-                guard let digests = reply.array, digests.count == count else {
-                    throw SyncError.unexpectedReply(command: "DEBUG DIGEST-VALUE", reply: "\(reply)")
-                }
-                facts.fingerprints = digests.map(\.bytes)
-            }
-        } else if !scripted {
-            for index in 0..<count {
-                let reply = replies[ttlReplies + index]
-                if let error = reply.serverError { throw RESPError.server(error) }
-                facts.fingerprints.append(reply.bytes)
+        if !unsized.isEmpty {
+            let lengths = try await connection.pipeline(
+                unsized.map { RESPCommand(Self.lengthCommand(facts.types[$0]), RESPArgument(keys[$0])) })
+            for (position, index) in unsized.enumerated() {
+                let length = lengths[position].int ?? 0
+                let limit = facts.types[index] == "string" ? options.bigKeyBytes : options.bigKeyElements
+                facts.big[index] = length > Int64(limit)
             }
         }
+        facts.fingerprints = Array(repeating: nil, count: keys.count)
         if cursor != nil, let last = replies.last {
             let step = try Keyspace.scanReply(last)
-            facts.nextKeys = step.elements
+            // Copies, not slices: a kept key must not pin the whole reply buffer it came in.
+            facts.nextKeys = step.elements.map { ByteBuffer(bytes: $0.readableBytesView) }
             facts.nextCursor = step.cursor == "0" ? nil : step.cursor
         }
         return facts
+    }
+
+    /// The O(1) length command of a type (`MEMORY USAGE` stands for types without one).
+    static func lengthCommand(_ type: String) -> String {
+        switch type {
+        case "string": "STRLEN"
+        case "list": "LLEN"
+        case "hash": "HLEN"
+        case "set": "SCARD"
+        case "zset": "ZCARD"
+        case "stream": "XLEN"
+        default: "EXISTS"
+        }
+    }
+
+    /// The fingerprints of the keys at `indices` (small keys only): one `DEBUG DIGEST-VALUE` or `DUMP` each.
+    func fingerprint(
+        _ keys: [ByteBuffer],
+        _ indices: [Int],
+        on connection: RESPConnection,
+        mode: Mode
+    ) async throws -> [ByteBuffer?] {
+        guard !indices.isEmpty else { return [] }
+        if mode.useDigest { return try await Self.digests(of: indices.map { keys[$0] }, on: connection) }
+        let replies = try await connection.pipeline(indices.map { RESPCommand("DUMP", RESPArgument(keys[$0])) })
+        return try replies.map { reply in
+            if let error = reply.serverError { throw RESPError.server(error) }
+            return reply.bytes
+        }
     }
 
     private func compareSourceKeys(
         _ database: Int,
         mode: Mode,
         state: inout State,
+        stop: StopSignal,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
         try await source.withConnections(and: target, database: database, role: options.role) {
@@ -417,6 +494,7 @@ package struct Verifier: Sendable {
             var cursor: String? = "0"
             while !keys.isEmpty || cursor != nil {
                 try Task.checkCancellation()
+                if stop.isSet { return }
                 let batch = keys
                 let onSource = try await compareBatch(
                     batch, database: database, mode: mode, sourceConnection: sourceConnection,
@@ -428,6 +506,11 @@ package struct Verifier: Sendable {
                 }
                 cursor = onSource.nextCursor
                 if !batch.isEmpty { progress(batch.count) }
+                if state.syncLooksBroken(sample: options.earlyStopSample) {
+                    state.stoppedEarly = true
+                    stop.set()
+                    return
+                }
             }
         }
     }
@@ -446,28 +529,36 @@ package struct Verifier: Sendable {
         rechecking: Bool,
         state: inout State
     ) async throws -> KeyFacts {
-        async let sourceFacts = facts(
-            batch, on: sourceConnection, mode: mode, thenScan: cursor)
-        async let targetFacts = facts(
-            batch, on: targetConnection, mode: mode, thenScan: nil)
+        try await pacer.take(batch.count)
+        async let sourceFacts = facts(batch, on: sourceConnection, thenScan: cursor)
+        async let targetFacts = facts(batch, on: targetConnection, thenScan: nil)
         var (onSource, onTarget) = try await (sourceFacts, targetFacts)
+        // Small keys present on both sides with one type are fingerprinted; big keys are compared in pages.
+        let small = batch.indices.filter {
+            onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2 && onSource.types[$0] == onTarget.types[$0]
+                && !onSource.big[$0] && !onTarget.big[$0]
+        }
+        async let sourcePrints = fingerprint(batch, small, on: sourceConnection, mode: mode)
+        async let targetPrints = fingerprint(batch, small, on: targetConnection, mode: mode)
+        let (fromSource, fromTarget) = try await (sourcePrints, targetPrints)
+        for (position, index) in small.enumerated() {
+            onSource.fingerprints[index] = fromSource[position]
+            onTarget.fingerprints[index] = fromTarget[position]
+        }
         // DUMP payloads of equal content differ when the encoding keeps no order (a hashtable hash or
         // set is rebuilt in another order by RESTORE). Re-fingerprint those keys with encoding-independent
-        // digests, one command per side, before looking at any key one by one.
+        // digests, one command per key and side, before looking at any key one by one.
         var digested: Set<Int> = []
         if !mode.useDigest && mode.digestAvailable {
-            let suspects = batch.indices.filter {
-                onSource.ttls[$0] != -2 && onTarget.ttls[$0] != -2
-                    && onSource.fingerprints[$0] != onTarget.fingerprints[$0]
-            }
+            let suspects = small.filter { onSource.fingerprints[$0] != onTarget.fingerprints[$0] }
             if !suspects.isEmpty {
                 let suspectKeys = suspects.map { batch[$0] }
                 async let sourceDigests = Self.digests(of: suspectKeys, on: sourceConnection)
                 async let targetDigests = Self.digests(of: suspectKeys, on: targetConnection)
-                let (fromSource, fromTarget) = try await (sourceDigests, targetDigests)
+                let (digestsOnSource, digestsOnTarget) = try await (sourceDigests, targetDigests)
                 for (position, index) in suspects.enumerated() {
-                    onSource.fingerprints[index] = fromSource[position]
-                    onTarget.fingerprints[index] = fromTarget[position]
+                    onSource.fingerprints[index] = digestsOnSource[position]
+                    onTarget.fingerprints[index] = digestsOnTarget[position]
                     digested.insert(index)
                 }
             }
@@ -504,52 +595,56 @@ package struct Verifier: Sendable {
         let tolerance = Int64(options.ttlToleranceMilliseconds)
         let targetTTL = onTarget.ttls[index]
         func report(_ kind: MismatchKind, _ detail: String) {
-            state.record(mismatch(database, key, kind, detail), key: key)
+            state.record(mismatch(database, key, kind, detail), key: key, keeping: options.maximumKeptKeys)
         }
         // Reports, on a re-check, a key gone from the source that the target still holds (and is not expiring).
         func reportIfOnlyOnTarget() {
             guard rechecking, targetTTL != -2, !(targetTTL >= 0 && targetTTL <= tolerance) else { return }
             report(.extra, "only on the target")
         }
-        guard sourceTTL != -2 else {  // deleted or expired on the source meanwhile
+        let sourceType = onSource.types[index]
+        let targetType = onTarget.types[index]
+        guard sourceTTL != -2, sourceType != "none" else {  // deleted or expired on the source meanwhile
             reportIfOnlyOnTarget()
             return
         }
         state.keysChecked += 1
-        if targetTTL == -2 {
+        if targetTTL == -2 || targetType == "none" {
             if sourceTTL >= 0 && sourceTTL <= tolerance { return }  // about to expire on the source too
             report(.missing, "missing on the target")
             return
         }
-        let sourceFingerprint = onSource.fingerprints[index]
-        let targetFingerprint = onTarget.fingerprints[index]
-        if sourceFingerprint != targetFingerprint {
-            async let sourceTypeReply = sourceConnection.send(RESPCommand("TYPE", RESPArgument(key)))
-            async let targetTypeReply = targetConnection.send(RESPCommand("TYPE", RESPArgument(key)))
-            let (sourceType, targetType) = try await (
-                sourceTypeReply.string ?? "none", targetTypeReply.string ?? "none"
-            )
-            if sourceType == "none" {  // deleted on the source meanwhile
-                if targetType != "none" { reportIfOnlyOnTarget() }
+        if sourceType != targetType {
+            report(.type, "source \(sourceType), target \(targetType)")
+            return
+        }
+        if onSource.big[index] || onTarget.big[index] {
+            if let difference = try await compareBigKey(
+                key, type: sourceType, sourceConnection: sourceConnection, targetConnection: targetConnection)
+            {
+                report(.value, difference)
                 return
             }
-            if sourceType != targetType {
-                report(.type, "source \(sourceType), target \(targetType)")
-                return
-            }
-            // A digest also covers whether the key has an expiry; when only that differs, the TTL check reports it.
-            let expiryPresenceDiffers = (sourceTTL == -1) != (targetTTL == -1)
-            if useDigest && !expiryPresenceDiffers {
-                let sourceText = sourceFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
-                let targetText = targetFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
-                report(.value, "value differs (digest \(sourceText)… vs \(targetText)…)")
-                return
-            }
-            async let sourceContent = Self.content(of: key, type: sourceType, on: sourceConnection)
-            async let targetContent = Self.content(of: key, type: targetType, on: targetConnection)
-            if try await sourceContent != targetContent {
-                report(.value, "value differs")
-                return
+        } else {
+            let sourceFingerprint = onSource.fingerprints[index]
+            let targetFingerprint = onTarget.fingerprints[index]
+            if sourceFingerprint != targetFingerprint {
+                // A digest also covers whether the key has an expiry; when only that differs, the TTL check reports it.
+                let expiryPresenceDiffers = (sourceTTL == -1) != (targetTTL == -1)
+                if useDigest && !expiryPresenceDiffers {
+                    let sourceText = sourceFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
+                    let targetText = targetFingerprint.map { String(buffer: $0).prefix(12) } ?? "none"
+                    report(.value, "value differs (digest \(sourceText)… vs \(targetText)…)")
+                    return
+                }
+                // A small key (below the big-key threshold on both sides): reading it whole is bounded.
+                try await pacer.take(1)
+                async let sourceContent = Self.content(of: key, type: sourceType, on: sourceConnection)
+                async let targetContent = Self.content(of: key, type: targetType, on: targetConnection)
+                if try await sourceContent != targetContent {
+                    report(.value, "value differs")
+                    return
+                }
             }
         }
         switch (sourceTTL, targetTTL) {
@@ -597,7 +692,7 @@ package struct Verifier: Sendable {
         return flat
     }
 
-    private static func flatten(_ value: RESPValue, into flat: inout [ByteBuffer]) {
+    static func flatten(_ value: RESPValue, into flat: inout [ByteBuffer]) {
         if let elements = value.array {
             for element in elements { flatten(element, into: &flat) }
         } else if let bytes = value.bytes {
@@ -611,11 +706,12 @@ package struct Verifier: Sendable {
     private func findExtraKeys(
         in databases: [Int],
         keepingKeys: Bool,
+        stop: StopSignal,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws -> State {
         var state = State(keepsDifferingKeys: keepingKeys)
         for database in databases {
-            try await findExtraKeys(database, state: &state, progress: progress)
+            try await findExtraKeys(database, state: &state, stop: stop, progress: progress)
         }
         return state
     }
@@ -623,6 +719,7 @@ package struct Verifier: Sendable {
     private func findExtraKeys(
         _ database: Int,
         state: inout State,
+        stop: StopSignal,
         progress: @escaping @Sendable (Int) -> Void
     ) async throws {
         try await source.withConnections(and: target, database: database, role: options.role) {
@@ -631,6 +728,7 @@ package struct Verifier: Sendable {
             var cursor = "0"
             repeat {
                 try Task.checkCancellation()
+                if stop.isSet { return }
                 let step = try Keyspace.scanReply(
                     try await targetConnection.send(Keyspace.scanCommand(cursor: cursor, count: batchSize)))
                 cursor = step.cursor
@@ -639,16 +737,13 @@ package struct Verifier: Sendable {
                 if keys.count < step.elements.count {
                     state.channelKeys[database, default: 0] += step.elements.count - keys.count
                 }
-                // One EXISTS for the whole batch: when it counts every key, none is missing on the source.
+                // One EXISTS per key, pipelined: a multi-key EXISTS would span hash slots on a cluster.
                 var candidates: [Int] = []
                 if !keys.isEmpty {
-                    let present = try await sourceConnection.send(
-                        RESPCommand("EXISTS", arguments: keys.map { RESPArgument($0) }))
-                    if present.int != Int64(keys.count) {
-                        let exists = try await sourceConnection.pipeline(
-                            keys.map { RESPCommand("EXISTS", RESPArgument($0)) })
-                        candidates = keys.indices.filter { exists[$0].int == 0 }
-                    }
+                    try await pacer.take(keys.count)
+                    let exists = try await sourceConnection.pipeline(
+                        keys.map { RESPCommand("EXISTS", RESPArgument($0)) })
+                    candidates = keys.indices.filter { exists[$0].int == 0 }
                 }
                 if !candidates.isEmpty {
                     let ttls = try await targetConnection.pipeline(
@@ -658,7 +753,8 @@ package struct Verifier: Sendable {
                         if ttl == -2 { continue }  // gone from the target too
                         if ttl >= 0 && ttl <= Int64(options.ttlToleranceMilliseconds) { continue }  // expiring
                         state.record(
-                            mismatch(database, keys[index], .extra, "only on the target"), key: keys[index])
+                            mismatch(database, keys[index], .extra, "only on the target"), key: keys[index],
+                            keeping: options.maximumKeptKeys)
                     }
                 }
                 if !keys.isEmpty { progress(keys.count) }
