@@ -14,12 +14,16 @@ struct StalledServerTests {
     @Test("verification of a source that stalls mid-way fails within the command timeout, naming the source")
     func verificationFails() async throws {
         try await withSourceAndTarget { source, target in
-            let connection = try await source.connect()
-            for start in stride(from: 0, to: 50_000, by: 1000) {
-                try await run(
-                    connection, (start..<(start + 1000)).map { RESPCommand("SET", RESPArgument("k:\($0)"), "v") })
+            // Both members hold the same keys, so verification goes on reading the source (a target that differs
+            // in most keys would stop it early, before the stall).
+            for server in [source, target] {
+                let connection = try await server.connect()
+                for start in stride(from: 0, to: 50_000, by: 1000) {
+                    try await run(
+                        connection, (start..<(start + 1000)).map { RESPCommand("SET", RESPArgument("k:\($0)"), "v") })
+                }
+                await connection.close()
             }
-            await connection.close()
             var sourceEndpoint = source.endpoint
             sourceEndpoint.commandTimeout = .seconds(1)
             var targetEndpoint = target.endpoint
