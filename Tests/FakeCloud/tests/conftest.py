@@ -132,3 +132,18 @@ def cloud(shared_fake):
     shared_fake.control("DELETE", "faults")
     shared_fake.control("DELETE", "calls")
     return shared_fake
+
+
+# The API versions of the three products.
+KV, VPC, STS = "2015-01-01", "2016-04-28", "2015-04-01"
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    """Polls `predicate` until it returns something truthy (returned), or fails after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

@@ -11,20 +11,9 @@ import urllib.request
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 
-from conftest import AK, SK, sdk_client
+from conftest import AK, KV, SK, STS, VPC, sdk_client, wait_for
 from fakecloud import redis_backend
 
-KV, VPC, STS = "2015-01-01", "2016-04-28", "2015-04-01"
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def status(call, instance_id: str) -> str:

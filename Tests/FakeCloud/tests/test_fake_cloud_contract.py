@@ -15,23 +15,12 @@ import urllib.request
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
 
-from conftest import HERE, sdk_client
+from conftest import HERE, KV, STS, VPC, sdk_client, wait_for
 from fakecloud import redis_backend
 
-KV, VPC, STS = "2015-01-01", "2016-04-28", "2015-04-01"
 REGION = "cn-hangzhou"
 PASSWORD = "Src-Passw0rd!"
 ROLE, PROVIDER, TOKEN = "acs:ram::1:role/kvmove", "acs:ram::1:oidc-provider/gh", "oidc-token-1"
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def seed_source(cloud, instance_id: str, backed: bool = True, **fields) -> None:
