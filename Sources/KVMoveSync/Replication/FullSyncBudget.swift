@@ -60,7 +60,8 @@ package struct FullSyncBudgetExhausted: Error, Sendable, CustomStringConvertible
 
     package var description: String {
         "the channel stopped: \(attempts) full syncs in a row ended in the same failure (\(failure)); kvmove does not "
-            + "copy the source again (each full sync forks the source and replaces the target's data): fix the cause, "
-            + "then start the channel again"
+            + "copy the source again (each full sync forks the source and replaces the target's data): fix the cause "
+            + "(the failure above; often the source's client-output-buffer-limit for replicas, or the target's "
+            + "memory), then run kvmove apply again, which starts the channel again (kvmove sandbox up does too)"
     }
 }
