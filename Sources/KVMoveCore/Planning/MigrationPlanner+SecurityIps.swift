@@ -4,35 +4,41 @@ extension MigrationPlanner {
     /// and again whenever one drifts; a note of the groups the target will have; a warning when none of them
     /// lets the target vSwitch's addresses in.
     mutating func planSecurityIps() {
-        let target = observed.target
-        // What the target has, or (before it exists) what it gets at creation: a copy of the source's groups.
-        guard let current = target?.securityIps ?? (target == nil ? observed.source?.securityIps : nil) else {
-            if target == nil, let groups = spec.target.securityIps {
-                addSecurityIps(groups, before: [:])
-            }
-            return
-        }
         let wanted = spec.target.securityIps ?? [:]
-        let drifted = wanted.filter { name, ips in current[name].map(Set.init) != Set(ips) }
-        if target == nil {
-            let cloned = current.keys.sorted().map { "\($0) = \(current[$0]?.joined(separator: ",") ?? "")" }
-            if let index = steps.lastIndex(where: { $0.kind == .createTarget }) {
-                steps[index].risks.append(
-                    "the target's whitelist groups are copied from the source when it is created: "
-                        + (cloned.isEmpty ? "none" : cloned.joined(separator: "; "))
-                        + (wanted.isEmpty ? "" : "; then the groups in spec.target.securityIps are set"))
-            }
+        let current: [String: [String]]?
+        if let target = observed.target {
+            // A provider that does not report the target's groups has nothing to compare with.
+            guard let groups = target.securityIps else { return }
+            current = groups
+        } else {
+            // Before the target exists: what it gets at creation, a copy of the source's groups (nil: unknown).
+            current = observed.source?.securityIps
+            if let current { noteCopiedGroups(current, wanted: wanted) }
         }
-        if !drifted.isEmpty { addSecurityIps(drifted, before: current) }
-        let effective = current.merging(wanted) { $1 }
-        if let vSwitch = observed.targetVSwitch, let cidr = vSwitch.cidrBlock, let block = IPv4Block(cidr),
-            !effective.values.joined().compactMap(IPv4Block.init).contains(where: { $0.contains(block) })
-        {
-            warnings.append(
-                "none of the target's whitelist groups (\(effective.keys.sorted().joined(separator: ", "))) covers "
-                    + "vSwitch \(vSwitch.id) (\(cidr)): applications in \(spec.target.vpcId) cannot connect to the "
-                    + "target; add a group for them in spec.target.securityIps, for example { app: [\(cidr)] }")
-        }
+        let drifted = wanted.filter { name, ips in current?[name].map(Set.init) != Set(ips) }
+        if !drifted.isEmpty { addSecurityIps(drifted, before: current ?? [:]) }
+        if let current { warnUnlessVSwitchCovered(by: current.merging(wanted) { $1 }) }
+    }
+
+    /// Says on create-target which groups the new target is created with.
+    private mutating func noteCopiedGroups(_ copied: [String: [String]], wanted: [String: [String]]) {
+        guard let index = steps.lastIndex(where: { $0.kind == .createTarget }) else { return }
+        let listed = copied.keys.sorted().map { "\($0) = \(copied[$0]?.joined(separator: ",") ?? "")" }
+        steps[index].risks.append(
+            "the target's whitelist groups are copied from the source when it is created: "
+                + (listed.isEmpty ? "none" : listed.joined(separator: "; "))
+                + (wanted.isEmpty ? "" : "; then the groups in spec.target.securityIps are set"))
+    }
+
+    /// Warns when no group lets the target vSwitch's addresses in (its applications could not connect).
+    private mutating func warnUnlessVSwitchCovered(by groups: [String: [String]]) {
+        guard let vSwitch = observed.targetVSwitch, let cidr = vSwitch.cidrBlock, let block = IPv4Block(cidr),
+            !groups.values.joined().compactMap(IPv4Block.init).contains(where: { $0.contains(block) })
+        else { return }
+        warnings.append(
+            "none of the target's whitelist groups (\(groups.keys.sorted().joined(separator: ", "))) covers "
+                + "vSwitch \(vSwitch.id) (\(cidr)): applications in \(spec.target.vpcId) cannot connect to the "
+                + "target; add a group for them in spec.target.securityIps, for example { app: [\(cidr)] }")
     }
 
     mutating func addSecurityIps(_ groups: [String: [String]], before: [String: [String]]) {
