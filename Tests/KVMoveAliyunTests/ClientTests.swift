@@ -217,7 +217,8 @@ import Testing
             #expect(error.retry == .never)
             #expect(error.message.contains("gave up after 1 try"), "\(error.message)")
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Less than the 5 s hint: the wait was not made (the margin is for a loaded machine, not the logic).
+        #expect(ContinuousClock.now - started < .milliseconds(4500))
         #expect(await recorder.requests.count == 1)
     }
 
