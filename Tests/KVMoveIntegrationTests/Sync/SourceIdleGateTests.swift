@@ -77,7 +77,9 @@ struct SourceIdleGateTests {
                 if late == nil {  // a kvmove connection that opens during the wait, stays and writes
                     let connection = try await server.connect(clientName: "kvmove-copy")
                     late = connection
-                    lateWriter = Task { try await Self.writeUntilCancelled(connection, key: "copied") }
+                    // One write before the loop starts, so the wait sees a kvmove write however late the loop runs.
+                    _ = try await connection.send(RESPCommand("INCR", "copied"))
+                    lateWriter = Task { try await 1 + Self.writeUntilCancelled(connection, key: "copied") }
                 }
             }
             let result = try await gate.task.value

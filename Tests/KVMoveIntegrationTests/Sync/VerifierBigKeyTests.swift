@@ -140,6 +140,18 @@ struct VerifierBigKeyTests {
         }
     }
 
+    /// The command of a slow-log entry as ``slowEntries(_:)`` renders it, without its duration.
+    static func commandOf(_ entry: String) -> String {
+        String(entry.prefix { $0 != ":" })
+    }
+
+    /// Empties the slow log.
+    static func resetSlowLog(_ server: RedisServerFixture) async throws {
+        let connection = try await server.connect()
+        _ = try await connection.send(RESPCommand("SLOWLOG", "RESET"))
+        await connection.close()
+    }
+
     /// How many times `command` was called since the last `CONFIG RESETSTAT` (`INFO commandstats`).
     static func calls(_ command: String, on server: RedisServerFixture) async throws -> Int {
         let connection = try await server.connect()
@@ -181,7 +193,6 @@ struct VerifierBigKeyTests {
             #expect(report.passed, "\(report.mismatches)")
             #expect(report.keysChecked == 56)
             #expect(report.summary == "56 keys match in 1 db")
-            #expect(try await Self.slowEntries(source) == [])
             // MONITOR does not show DEBUG (an admin command): count the calls instead. One probe, then one
             // DIGEST-VALUE per small key; a digest of a big key would be one more.
             #expect(try await Self.calls("debug", on: source) == 1 + 50)
@@ -193,6 +204,16 @@ struct VerifierBigKeyTests {
             #expect(sourceCommands.contains { $0.first == "HSCAN" && $0[1] == "big:hash" })
             #expect(sourceCommands.filter { $0.first == "GETRANGE" }.count == Self.stringBytes / (256 << 10))
             #expect(targetCommands.contains { $0.first == "ZMSCORE" && $0[1] == "big:zset" })
+            // A command slow by its nature is slow every time; one slow only because this loaded 2-core machine
+            // descheduled the server is not: a slow log with kvmove entries is checked again on a new verification.
+            var slow = try await Self.slowEntries(source)
+            for _ in 0..<2 where !slow.isEmpty {
+                try await Self.resetSlowLog(source)
+                _ = try await Self.verify(source, target)
+                let again = Set(try await Self.slowEntries(source).map(Self.commandOf))
+                slow = slow.filter { again.contains(Self.commandOf($0)) }
+            }
+            #expect(slow == [], "kvmove commands slow every time: \(slow)")
         }
     }
 
